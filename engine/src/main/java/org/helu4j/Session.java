@@ -1,0 +1,102 @@
+package org.helu4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.helu4j.graph.ValueInfo;
+import org.helu4j.runtime.Executor;
+
+/**
+ * Runs a {@link Model} for one thread at a time. A session owns its working buffers (off-heap, reused across
+ * runs), so run many inputs through one session rather than opening a session per input. Results are returned as
+ * heap copies that stay valid after the next run.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final Executor executor;
+    private boolean closed;
+
+    Session(Model model) {
+        this.model = model;
+        this.executor = new Executor(model.plan());
+    }
+
+    /**
+     * Runs the model on inputs given in the order of {@link Model#inputs()}.
+     *
+     * @return the outputs, in the order of {@link Model#outputs()}
+     * @throws IllegalArgumentException if an input is missing, null, or of the wrong type or shape
+     */
+    public List<Tensor> run(Tensor... inputs) {
+        List<ValueInfo> declared = model.inputs();
+        if (inputs == null || inputs.length != declared.size()) {
+            throw new IllegalArgumentException("the model takes " + declared.size() + " input(s) "
+                    + declared.stream().map(v -> v.name() + v.describeShape()).toList() + ", got "
+                    + (inputs == null ? 0 : inputs.length));
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            Executor.checkInput(declared.get(i), inputs[i]);
+        }
+        if (closed) {
+            throw new IllegalStateException("the session is closed");
+        }
+        model.beginRun();
+        try {
+            Tensor[] outputs = executor.run(inputs);
+            List<Tensor> copies = new ArrayList<>(outputs.length);
+            for (Tensor t : outputs) {
+                copies.add(t.copy());
+            }
+            return copies;
+        } finally {
+            model.endRun();
+        }
+    }
+
+    /**
+     * Runs the model on named inputs.
+     *
+     * @return the outputs by name, in the order of {@link Model#outputs()}
+     * @throws IllegalArgumentException if an input is missing, unknown, or of the wrong type or shape
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        List<ValueInfo> declared = model.inputs();
+        Tensor[] ordered = new Tensor[declared.size()];
+        for (int i = 0; i < ordered.length; i++) {
+            String name = declared.get(i).name();
+            if (!inputs.containsKey(name)) {
+                throw new IllegalArgumentException("missing input '" + name + "'; the model takes "
+                        + declared.stream().map(ValueInfo::name).toList());
+            }
+            ordered[i] = inputs.get(name);
+        }
+        for (String name : inputs.keySet()) {
+            if (declared.stream().noneMatch(v -> v.name().equals(name))) {
+                throw new IllegalArgumentException("unknown input '" + name + "'; the model takes "
+                        + declared.stream().map(ValueInfo::name).toList());
+            }
+        }
+        List<Tensor> outputs = run(ordered);
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            named.put(model.outputs().get(i).name(), outputs.get(i));
+        }
+        return named;
+    }
+
+    /** Frees this session's buffers. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            executor.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session" + Arrays.toString(model.inputs().stream().map(ValueInfo::name).toArray());
+    }
+}

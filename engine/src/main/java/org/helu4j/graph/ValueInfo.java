@@ -1,0 +1,50 @@
+package org.helu4j.graph;
+
+import java.util.Arrays;
+import org.helu4j.tensor.DType;
+
+/**
+ * A declared graph input or output.
+ *
+ * @param name     the value name
+ * @param type     the element type, or {@code null} when the engine does not compute with it
+ * @param dims     the declared dimensions; {@code -1} marks a symbolic (or unknown) dimension; {@code null} when no
+ *                 shape was declared
+ * @param dimNames symbolic names where declared (e.g. {@code batch}), else {@code null} entries
+ */
+public record ValueInfo(String name, DType type, long[] dims, String[] dimNames) {
+
+    public ValueInfo {
+        dims = dims == null ? null : dims.clone();
+        dimNames = dimNames == null ? null : dimNames.clone();
+    }
+
+    @Override
+    public long[] dims() {
+        return dims == null ? null : dims.clone();
+    }
+
+    /** True if every dimension is known. */
+    public boolean isStatic() {
+        return dims != null && Arrays.stream(dims).allMatch(d -> d >= 0);
+    }
+
+    /** For messages: {@code [batch, 1, 28, 28]}. */
+    public String describeShape() {
+        if (dims == null) {
+            return "[?]";
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < dims.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            if (dims[i] >= 0) {
+                sb.append(dims[i]);
+            } else {
+                sb.append(dimNames != null && dimNames[i] != null && !dimNames[i].isEmpty() ? dimNames[i] : "?");
+            }
+        }
+        return sb.append(']').toString();
+    }
+}
