@@ -47,9 +47,20 @@ public final class Model implements AutoCloseable {
      * @throws ModelFormatException          if the file is not a valid, consistent ONNX model
      */
     public static Model load(Path file) throws IOException, ModelFormatException {
+        return load(file, List.of());
+    }
+
+    /**
+     * Loads a model and exposes the named internal values as extra outputs, after the declared ones (for tools
+     * that observe activations, such as dead-unit counting).
+     */
+    public static Model load(Path file, List<String> extraOutputs) throws IOException, ModelFormatException {
         Arena arena = Arena.ofShared();
         try {
             Graph graph = OnnxLoader.load(file, arena);
+            if (!extraOutputs.isEmpty()) {
+                graph = graph.withExtraOutputs(extraOutputs);
+            }
             return new Model(arena, graph, Plan.compile(graph));
         } catch (IOException | ModelFormatException | RuntimeException | Error e) {
             arena.close();

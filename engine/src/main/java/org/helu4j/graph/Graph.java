@@ -136,6 +136,25 @@ public final class Graph {
         return order;
     }
 
+    /**
+     * The same graph with internal values exposed as extra outputs (for tools that observe activations, such as
+     * dead-unit counting). Each name must be produced by a node.
+     */
+    public Graph withExtraOutputs(List<String> names) throws ModelFormatException {
+        Set<String> produced = new HashSet<>();
+        nodes.forEach(n -> produced.addAll(n.outputs()));
+        List<ValueInfo> outs = new ArrayList<>(outputs);
+        for (String name : names) {
+            if (!produced.contains(name)) {
+                throw new ModelFormatException("no node produces a value named '" + name + "'");
+            }
+            if (outs.stream().noneMatch(v -> v.name().equals(name))) {
+                outs.add(new ValueInfo(name, null, null, null));
+            }
+        }
+        return new Graph(inputs, outs, initializers, nodes, metadata);
+    }
+
     /** Declared inputs that the caller must feed (initializers excluded). */
     public List<ValueInfo> inputs() {
         return inputs;
