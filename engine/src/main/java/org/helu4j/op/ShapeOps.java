@@ -1,12 +1,107 @@
 package org.helu4j.op;
 
 import java.util.Map;
+import org.helu4j.Tensor;
+import org.helu4j.tensor.DType;
+import org.helu4j.tensor.Shape;
 
-/** Operator family registration (see OpRegistry). */
+/**
+ * Operator family registration (see OpRegistry): shape and tensor-manipulation operators, plus the small helper
+ * that lets them compute shape arithmetic during inference, so that PyTorch's Shape → Gather → Unsqueeze →
+ * Concat → Reshape chains fold into constants at load time.
+ */
 final class ShapeOps {
+    /** Outputs up to this many int64 elements are computed during inference when their inputs are known. */
+    static final long FOLD_LIMIT = 1024;
+
     private ShapeOps() {
     }
 
     static void register(Map<String, OpFactory> m) {
+        m.put("Reshape", ReshapeOps.Reshape::new);
+        m.put("Flatten", ReshapeOps.Flatten::new);
+        m.put("Squeeze", ReshapeOps.Squeeze::new);
+        m.put("Unsqueeze", ReshapeOps.Unsqueeze::new);
+        m.put("Identity", ReshapeOps.Identity::new);
+        m.put("Dropout", ReshapeOps.Dropout::new);
+        m.put("Transpose", TransposeOp::new);
+        m.put("Concat", ConcatSplitOps.Concat::new);
+        m.put("Split", ConcatSplitOps.Split::new);
+        m.put("Gather", GatherOp::new);
+        m.put("Slice", SliceOp::new);
+        m.put("Pad", PadOp::new);
+        m.put("Shape", ConstantOps.ShapeOf::new);
+        m.put("Constant", ConstantOps.Constant::new);
+        m.put("ConstantOfShape", ConstantOps.ConstantOfShape::new);
+        m.put("Range", ConstantOps.Range::new);
+        m.put("Cast", CastOp::new);
+        m.put("Expand", ExpandTileOps.Expand::new);
+        m.put("Tile", ExpandTileOps.Tile::new);
+        m.put("ReduceMean", n -> new ReduceOp(n, ReduceOp.Kind.MEAN));
+        m.put("ReduceSum", n -> new ReduceOp(n, ReduceOp.Kind.SUM));
+        m.put("ReduceMax", n -> new ReduceOp(n, ReduceOp.Kind.MAX));
+    }
+
+    /**
+     * Declares the outputs of {@code op}. When every given input's value is known and every output is a small
+     * int64 tensor, computes them now (by running the op on heap tensors) and declares their values, so that the
+     * runtime can skip the node and the load-time pass can fold it.
+     */
+    static void declare(Op op, InferContext ctx, DType[] types, Shape[] shapes) {
+        boolean fold = true;
+        for (int j = 0; j < types.length && fold; j++) {
+            fold = types[j] == null || (types[j] == DType.INT64 && shapes[j].size() <= FOLD_LIMIT);
+        }
+        for (int i = 0; i < ctx.inputCount() && fold; i++) {
+            fold = !ctx.has(i) || ctx.isKnown(i);
+        }
+        if (!fold) {
+            for (int j = 0; j < types.length; j++) {
+                if (types[j] != null) {
+                    ctx.output(j, types[j], shapes[j]);
+                }
+            }
+            return;
+        }
+        Tensor[] in = new Tensor[ctx.inputCount()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = ctx.has(i) ? ctx.value(i) : null;
+        }
+        Tensor[] out = new Tensor[types.length];
+        for (int j = 0; j < out.length; j++) {
+            if (types[j] != null) {
+                out[j] = Tensor.ofLongs(new long[(int) shapes[j].size()], shapes[j].longDims());
+            }
+        }
+        op.run(in, out);
+        for (int j = 0; j < out.length; j++) {
+            if (out[j] != null) {
+                ctx.output(j, out[j]);
+            }
+        }
+    }
+
+    /** The one-output form of {@link #declare(Op, InferContext, DType[], Shape[])}. */
+    static void declare(Op op, InferContext ctx, DType type, Shape shape) {
+        declare(op, ctx, new DType[] {type}, new Shape[] {shape});
+    }
+
+    /** An int64 input read as ints, e.g. axes or a shape (null when absent). */
+    static long[] optionalLongs(InferContext ctx, int i) {
+        return ctx.has(i) ? ctx.longs(i) : null;
+    }
+
+    /** Normalizes a list of axes against {@code rank}, rejecting duplicates. */
+    static int[] axes(long[] axes, int rank) {
+        int[] a = new int[axes.length];
+        boolean[] seen = new boolean[Math.max(rank, 1)];
+        for (int i = 0; i < axes.length; i++) {
+            a[i] = Shape.normalizeAxis(axes[i], rank);
+            if (seen[a[i]]) {
+                throw new IllegalArgumentException("axis " + axes[i] + " is repeated in " + java.util.Arrays.toString(axes));
+            }
+            seen[a[i]] = true;
+        }
+        return a;
     }
 }

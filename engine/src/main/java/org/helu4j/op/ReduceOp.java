@@ -1,0 +1,138 @@
+package org.helu4j.op;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.helu4j.Tensor;
+import org.helu4j.graph.Node;
+import org.helu4j.kernel.Reduce;
+import org.helu4j.kernel.ref.ReduceRef;
+import org.helu4j.tensor.DType;
+import org.helu4j.tensor.Shape;
+
+/**
+ * ReduceMean, ReduceSum and ReduceMax over float32. Axes are an attribute, except for ReduceSum from opset 13,
+ * where they are an optional input (and {@code noop_with_empty_axes} applies); no axes means all axes. When the
+ * reduced axes form one block (after dropping unit axes), the input is viewed as [outer, red, inner] and the
+ * vector kernel runs; other axis sets take the scalar general path.
+ */
+final class ReduceOp extends Op {
+    enum Kind { SUM, MEAN, MAX }
+
+    private final Kind kind;
+    private final boolean keepDims;
+    private final boolean noopWithEmptyAxes;
+    private final long[] axesAttr;
+    private final boolean axesFromInput;
+
+    ReduceOp(Node node, Kind kind) {
+        super(node);
+        this.kind = kind;
+        keepDims = node.attributes().getInt("keepdims", 1) != 0;
+        axesFromInput = kind == Kind.SUM && node.opset() >= 13;
+        noopWithEmptyAxes = axesFromInput && node.attributes().getInt("noop_with_empty_axes", 0) != 0;
+        axesAttr = axesFromInput ? null : node.attributes().getInts("axes");
+    }
+
+    /** Which axes are reduced, or null for none at all (the no-op case). */
+    private boolean[] reduced(Shape in, long[] axes) {
+        boolean[] r = new boolean[in.rank()];
+        if (axes == null || axes.length == 0) {
+            if (noopWithEmptyAxes) {
+                return null;
+            }
+            java.util.Arrays.fill(r, true);
+            return r;
+        }
+        for (int a : ShapeOps.axes(axes, in.rank())) {
+            r[a] = true;
+        }
+        return r;
+    }
+
+    private long[] axes(Tensor axesInput) {
+        return axesFromInput ? (axesInput == null ? null : axesInput.toLongArray()) : axesAttr;
+    }
+
+    @Override
+    public void infer(InferContext ctx) {
+        Shape in = ctx.shape(0);
+        if (ctx.type(0) != DType.FLOAT32) {
+            throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + ctx.type(0));
+        }
+        boolean[] red = reduced(in, axes(axesFromInput && ctx.has(1) ? ctx.value(1) : null));
+        ctx.output(0, DType.FLOAT32, red == null ? in : outputShape(in, red));
+    }
+
+    private Shape outputShape(Shape in, boolean[] red) {
+        List<Long> dims = new ArrayList<>();
+        for (int k = 0; k < in.rank(); k++) {
+            if (!red[k]) {
+                dims.add((long) in.dim(k));
+            } else if (keepDims) {
+                dims.add(1L);
+            }
+        }
+        return Shape.of(dims.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    @Override
+    public void run(Tensor[] in, Tensor[] out) {
+        Shape s = in[0].shape();
+        boolean[] red = reduced(s, axes(axesFromInput && in.length > 1 ? in[1] : null));
+        if (red == null) {
+            Strided.copyAll(in[0], out[0]);
+            return;
+        }
+        // Collapse to groups of kept/reduced axes, ignoring unit axes: [K] [R] [K] runs the vector kernel.
+        long[] groups = new long[s.rank()];
+        boolean[] groupReduced = new boolean[s.rank()];
+        int g = 0;
+        for (int k = 0; k < s.rank(); k++) {
+            if (s.dim(k) == 1) {
+                continue;
+            }
+            if (g > 0 && groupReduced[g - 1] == red[k]) {
+                groups[g - 1] *= s.dim(k);
+            } else {
+                groups[g] = s.dim(k);
+                groupReduced[g] = red[k];
+                g++;
+            }
+        }
+        int reducedGroups = 0;
+        for (int i = 0; i < g; i++) {
+            reducedGroups += groupReduced[i] ? 1 : 0;
+        }
+        if (reducedGroups > 1) {
+            ReduceRef.general(out[0].segment(), in[0].segment(), s.dims(), red, kind.ordinal());
+            return;
+        }
+        long outer = 1;
+        long count = 1;
+        long inner = 1;
+        boolean seen = false;
+        for (int i = 0; i < g; i++) {
+            if (groupReduced[i]) {
+                count = groups[i];
+                seen = true;
+            } else if (seen) {
+                inner *= groups[i];
+            } else {
+                outer *= groups[i];
+            }
+        }
+        if (s.size() == 0 && out[0].size() == 0) {
+            return;
+        }
+        if (!seen) {
+            // only unit axes (or an empty one) are reduced
+            count = s.size() == 0 ? 0 : 1;
+            outer = out[0].size();
+        }
+        switch (kind) {
+            case SUM -> Reduce.sum(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
+            case MEAN -> Reduce.mean(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
+            case MAX -> Reduce.max(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
+        }
+    }
+}
