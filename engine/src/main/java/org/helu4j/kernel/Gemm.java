@@ -1,0 +1,316 @@
+package org.helu4j.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.helu4j.kernel.ref.GemmRef;
+
+/**
+ * Single-precision matrix multiply, {@code C = epilogue(op(A) · op(B))}, row-major, where {@code op} is an optional
+ * transpose. Offsets and leading dimensions are in elements.
+ *
+ * <p>The micro-kernel keeps an {@link #MR} × {@link #NR} tile of C ({@code MR} rows × {@link #NRV} vectors) in
+ * FloatVector accumulators, broadcasts one element of A per row and loads one row of a B panel per step of k.
+ * C is computed panel by panel ({@code NR} columns of B at a time, so a panel stays in cache while every row
+ * block of A streams past it). B is read either directly (not transposed: its rows are contiguous) or from
+ * panels packed by {@link #packB}, which weights can do once at load time. The last, narrower panel uses masked
+ * loads and stores; the last {@code m % MR} rows use a one-row tile. The epilogue (alpha, bias, beta, ReLU) is
+ * applied while the accumulators are still in registers.
+ */
+public final class Gemm {
+    /** Rows of C per register tile. */
+    public static final int MR = 4;
+    /** Vectors of C per register tile row. */
+    public static final int NRV = 3;
+    /** Columns of C per register tile, and the width of a packed panel of B. */
+    public static final int NR = NRV * Vectors.LANES;
+
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final int L = Vectors.LANES;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
+
+    /**
+     * What happens to an accumulated value {@code s} of C at (i, j) before it is stored:
+     * {@code v = alpha * s + beta * bias[biasOff + i * biasRowStride + j * biasColStride]} (the bias term only
+     * when {@code bias} is non-null), then {@code max(v, 0)} when {@code relu}. The strides express ONNX's
+     * unidirectional broadcast: (0, 0) a scalar, (0, 1) one value per column, (1, 0) one per row, (ld, 1) a matrix.
+     */
+    public record Epilogue(float alpha, MemorySegment bias, long biasOff, long biasRowStride, long biasColStride,
+            float beta, boolean relu) {
+        /** Plain {@code C = A·B}. */
+        public static final Epilogue NONE = new Epilogue(1f, null, 0, 0, 0, 0f, false);
+
+        public Epilogue {
+            if (biasColStride != 0 && biasColStride != 1) {
+                throw new IllegalArgumentException("bias column stride must be 0 or 1, not " + biasColStride);
+            }
+        }
+
+        /** {@code C = alpha·A·B}, optionally followed by ReLU. */
+        public static Epilogue scaled(float alpha, boolean relu) {
+            return new Epilogue(alpha, null, 0, 0, 0, 0f, relu);
+        }
+
+        /** {@code C = A·B + bias[j]} (a fully connected layer), optionally followed by ReLU. */
+        public static Epilogue columnBias(MemorySegment bias, long biasOff, boolean relu) {
+            return new Epilogue(1f, bias, biasOff, 0, 1, 1f, relu);
+        }
+
+        /** {@code C = A·B + bias[i]} (a convolution as GEMM, one bias per output channel row). */
+        public static Epilogue rowBias(MemorySegment bias, long biasOff, boolean relu) {
+            return new Epilogue(1f, bias, biasOff, 1, 0, 1f, relu);
+        }
+
+        public Epilogue withRelu(boolean relu) {
+            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, relu);
+        }
+    }
+
+    private Gemm() {
+    }
+
+    /** {@code C[m×n] = A[m×k] · B[k×n]}, all contiguous. */
+    public static void gemm(MemorySegment c, MemorySegment a, MemorySegment b, int m, int n, int k) {
+        gemm(c, 0, n, a, 0, k, false, b, 0, n, false, m, n, k, Epilogue.NONE);
+    }
+
+    /**
+     * {@code C[m×n] = epilogue(op(A)[m×k] · op(B)[k×n])}. A is stored [m×k] with row length {@code lda}, or
+     * [k×m] when {@code transA}; B is [k×n] with row length {@code ldb}, or [n×k] when {@code transB}.
+     */
+    public static void gemm(MemorySegment c, long cOff, long ldc,
+            MemorySegment a, long aOff, long lda, boolean transA,
+            MemorySegment b, long bOff, long ldb, boolean transB,
+            int m, int n, int k, Epilogue ep) {
+        if (Vectors.SCALAR) {
+            GemmRef.gemm(c, cOff, ldc, a, aOff, lda, transA, b, bOff, ldb, transB, m, n, k, ep);
+            return;
+        }
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        long ars = transA ? 1 : lda;
+        long acs = transA ? lda : 1;
+        if (!transB) {
+            for (int j = 0; j < n; j += NR) {
+                panel(c, cOff, ldc, a, aOff, ars, acs, b, bOff + j, ldb, m, j, Math.min(NR, n - j), k, ep);
+            }
+            return;
+        }
+        // B's columns are strided: pack one panel at a time into a scratch that stays in cache.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate((long) Math.max(k, 1) * NR * Float.BYTES, 64);
+            for (int j = 0; j < n; j += NR) {
+                int w = Math.min(NR, n - j);
+                packPanel(scratch, 0, b, bOff, ldb, true, j, w, k);
+                panel(c, cOff, ldc, a, aOff, ars, acs, scratch, 0, NR, m, j, w, k, ep);
+            }
+        }
+    }
+
+    /** Floats needed to pack a [k×n] B into panels: {@code ceil(n / NR) · NR · k}. */
+    public static long packedSize(int n, int k) {
+        return (long) ((n + NR - 1) / NR) * NR * k;
+    }
+
+    /**
+     * Packs op(B) ([k×n]; stored [n×k] when {@code transB}) into panels of {@link #NR} columns: panel {@code q}
+     * starts at {@code q·NR·k} and holds k rows of NR contiguous floats, zero-padded past column n.
+     */
+    public static void packB(MemorySegment dst, long dstOff, MemorySegment b, long bOff, long ldb, boolean transB,
+            int n, int k) {
+        for (int j = 0; j < n; j += NR) {
+            packPanel(dst, dstOff + (long) (j / NR) * NR * k, b, bOff, ldb, transB, j, Math.min(NR, n - j), k);
+        }
+    }
+
+    /** Like {@link #gemm}, with B already packed by {@link #packB} at {@code packedOff}. */
+    public static void gemmPacked(MemorySegment c, long cOff, long ldc,
+            MemorySegment a, long aOff, long lda, boolean transA,
+            MemorySegment packed, long packedOff, int m, int n, int k, Epilogue ep) {
+        if (Vectors.SCALAR) {
+            GemmRef.gemmPacked(c, cOff, ldc, a, aOff, lda, transA, packed, packedOff, m, n, k, ep);
+            return;
+        }
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        long ars = transA ? 1 : lda;
+        long acs = transA ? lda : 1;
+        for (int j = 0; j < n; j += NR) {
+            long p = packedOff + (long) (j / NR) * NR * k;
+            panel(c, cOff, ldc, a, aOff, ars, acs, packed, p, NR, m, j, Math.min(NR, n - j), k, ep);
+        }
+    }
+
+    private static void packPanel(MemorySegment dst, long dOff, MemorySegment b, long bOff, long ldb,
+            boolean transB, int j, int w, int k) {
+        for (int p = 0; p < k; p++) {
+            long row = dOff + (long) p * NR;
+            if (!transB) {
+                MemorySegment.copy(b, FL, (bOff + p * ldb + j) * Float.BYTES, dst, FL, row * Float.BYTES, w);
+            } else {
+                long src = bOff + (long) j * ldb + p;
+                for (int jj = 0; jj < w; jj++) {
+                    dst.setAtIndex(FL, row + jj, b.getAtIndex(FL, src + jj * ldb));
+                }
+            }
+            for (int jj = w; jj < NR; jj++) {
+                dst.setAtIndex(FL, row + jj, 0f);
+            }
+        }
+    }
+
+    /** C[0..m, j..j+w) from one B panel whose first column is at {@code bOff} and rows {@code brs} apart. */
+    private static void panel(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, long ars, long acs,
+            MemorySegment b, long bOff, long brs, int m, int j, int w, int k, Epilogue ep) {
+        int i = 0;
+        if (w == NR) {
+            for (; i + MR <= m; i += MR) {
+                tile4(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j);
+            }
+            for (; i < m; i++) {
+                tile1(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j);
+            }
+        } else {
+            VectorMask<Float> m0 = F.indexInRange(0, w);
+            VectorMask<Float> m1 = F.indexInRange(L, w);
+            VectorMask<Float> m2 = F.indexInRange(2 * L, w);
+            for (; i + MR <= m; i += MR) {
+                tile4Masked(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j,
+                        m0, m1, m2);
+            }
+            for (; i < m; i++) {
+                tile1Masked(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j, m0, m1, m2);
+            }
+        }
+    }
+
+    private static FloatVector load(MemorySegment s, long idx) {
+        return FloatVector.fromMemorySegment(F, s, idx * Float.BYTES, NO);
+    }
+
+    private static FloatVector load(MemorySegment s, long idx, VectorMask<Float> mask) {
+        return FloatVector.fromMemorySegment(F, s, idx * Float.BYTES, NO, mask);
+    }
+
+    private static FloatVector bcast(MemorySegment s, long idx) {
+        return FloatVector.broadcast(F, s.getAtIndex(FL, idx));
+    }
+
+    // ---- the hot spot: an MR×NRV register tile, FMA over k ----
+    private static void tile4(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars, long acs,
+            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
+        long bp = bIdx;
+        long ap = 0;
+        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
+            FloatVector b0 = load(b, bp), b1 = load(b, bp + L), b2 = load(b, bp + 2 * L);
+            FloatVector x = bcast(a, a0 + ap);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = bcast(a, a1 + ap);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = bcast(a, a2 + ap);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = bcast(a, a3 + ap);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+        }
+        store3(c00, c01, c02, c, cIdx, ep, row, col);
+        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col);
+        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col);
+        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col);
+    }
+
+    private static void tile1(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
+            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
+        long bp = bIdx;
+        long ap = aIdx;
+        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
+            FloatVector x = bcast(a, ap);
+            c00 = load(b, bp).fma(x, c00);
+            c01 = load(b, bp + L).fma(x, c01);
+            c02 = load(b, bp + 2 * L).fma(x, c02);
+        }
+        store3(c00, c01, c02, c, cIdx, ep, row, col);
+    }
+
+    private static void tile4Masked(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars,
+            long acs, MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col,
+            VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
+        long bp = bIdx;
+        long ap = 0;
+        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
+            FloatVector b0 = load(b, bp, m0), b1 = load(b, bp + L, m1), b2 = load(b, bp + 2 * L, m2);
+            FloatVector x = bcast(a, a0 + ap);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = bcast(a, a1 + ap);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = bcast(a, a2 + ap);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = bcast(a, a3 + ap);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+        }
+        store3(c00, c01, c02, c, cIdx, ep, row, col, m0, m1, m2);
+        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col, m0, m1, m2);
+        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col, m0, m1, m2);
+        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col, m0, m1, m2);
+    }
+
+    private static void tile1Masked(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
+            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col,
+            VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
+        long bp = bIdx;
+        long ap = aIdx;
+        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
+            FloatVector x = bcast(a, ap);
+            c00 = load(b, bp, m0).fma(x, c00);
+            c01 = load(b, bp + L, m1).fma(x, c01);
+            c02 = load(b, bp + 2 * L, m2).fma(x, c02);
+        }
+        store3(c00, c01, c02, c, cIdx, ep, row, col, m0, m1, m2);
+    }
+
+    // ---- the epilogue, on one tile row ----
+    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
+            Epilogue ep, int row, int col) {
+        finish(v0, ep, row, col, null).intoMemorySegment(c, cIdx * Float.BYTES, NO);
+        finish(v1, ep, row, col + L, null).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO);
+        finish(v2, ep, row, col + 2 * L, null).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO);
+    }
+
+    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
+            Epilogue ep, int row, int col, VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
+        finish(v0, ep, row, col, m0).intoMemorySegment(c, cIdx * Float.BYTES, NO, m0);
+        finish(v1, ep, row, col + L, m1).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO, m1);
+        finish(v2, ep, row, col + 2 * L, m2).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO, m2);
+    }
+
+    /** alpha, bias and ReLU on the accumulators of C[row, col..col+L); {@code mask} null for a full vector. */
+    private static FloatVector finish(FloatVector acc, Epilogue ep, int row, int col, VectorMask<Float> mask) {
+        FloatVector v = ep.alpha() == 1f ? acc : acc.mul(ep.alpha());
+        MemorySegment bias = ep.bias();
+        if (bias != null) {
+            long idx = ep.biasOff() + row * ep.biasRowStride();
+            FloatVector bv;
+            if (ep.biasColStride() == 0) {
+                bv = bcast(bias, idx);
+            } else {
+                bv = mask == null ? load(bias, idx + col) : load(bias, idx + col, mask);
+            }
+            v = bv.fma(FloatVector.broadcast(F, ep.beta()), v);
+        }
+        return ep.relu() ? v.max(0f) : v;
+    }
+}
