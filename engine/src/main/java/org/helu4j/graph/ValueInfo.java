@@ -24,6 +24,16 @@ public record ValueInfo(String name, DType type, long[] dims, String[] dimNames)
         return dims == null ? null : dims.clone();
     }
 
+    /** The declared rank, or -1 when no shape was declared. */
+    public int rank() {
+        return dims == null ? -1 : dims.length;
+    }
+
+    /** Declared dimension {@code i}; -1 when symbolic. */
+    public long dim(int i) {
+        return dims[i];
+    }
+
     /** True if every dimension is known. */
     public boolean isStatic() {
         return dims != null && Arrays.stream(dims).allMatch(d -> d >= 0);

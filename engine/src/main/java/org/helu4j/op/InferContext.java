@@ -17,12 +17,18 @@ public final class InferContext {
     private DType[] outTypes;
     private Shape[] outShapes;
     private Tensor[] outValues;
+    private boolean[] valueRead;
 
     /** Resets the context for one node. Arrays are used as given; absent inputs have a null type. */
     public void reset(DType[] inTypes, Shape[] inShapes, Tensor[] inValues, int outputs) {
         this.inTypes = inTypes;
         this.inShapes = inShapes;
         this.inValues = inValues;
+        if (valueRead == null || valueRead.length != inTypes.length) {
+            valueRead = new boolean[inTypes.length];
+        } else {
+            java.util.Arrays.fill(valueRead, false);
+        }
         if (outTypes == null || outTypes.length != outputs) {
             outTypes = new DType[outputs];
             outShapes = new Shape[outputs];
@@ -65,6 +71,7 @@ public final class InferContext {
         if (inValues[i] == null) {
             throw UnknownValueException.INSTANCE;
         }
+        valueRead[i] = true;
         return inValues[i];
     }
 
@@ -100,6 +107,11 @@ public final class InferContext {
         outTypes[i] = value.type();
         outShapes[i] = value.shape();
         outValues[i] = value;
+    }
+
+    /** True if the op read the value (not only the shape) of input {@code i} while inferring. */
+    public boolean wasValueRead(int i) {
+        return valueRead[i];
     }
 
     public DType outputType(int i) {

@@ -1,0 +1,35 @@
+package org.helu4j.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Per-thread scratch memory for kernels that need a temporary buffer (im2col columns, packed panels). A buffer
+ * grows to the largest size asked for and is then reused, so steady-state inference allocates nothing. The memory
+ * is owned by an automatic arena: it is freed when the thread ends and the buffer becomes unreachable.
+ *
+ * <p>Each slot is one independent buffer; a kernel that calls another kernel which also needs scratch uses a
+ * different slot.
+ */
+public final class Scratch {
+    /** Slots: 0 for a convolution's columns, 1 for GEMM packing, 2-3 free for other kernels. */
+    public static final int SLOTS = 4;
+
+    private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
+
+    private Scratch() {
+    }
+
+    /** A 64-byte aligned buffer of at least {@code bytes} bytes, private to the calling thread, contents undefined. */
+    public static MemorySegment get(int slot, long bytes) {
+        MemorySegment[] buffers = BUFFERS.get();
+        MemorySegment b = buffers[slot];
+        if (b == null || b.byteSize() < bytes) {
+            // Grow geometrically so that a slowly rising size does not reallocate every call.
+            long size = Math.max(bytes, b == null ? 0 : Math.min(b.byteSize() * 2, bytes + (64L << 20)));
+            b = Arena.ofAuto().allocate(Math.max(size, 64), 64);
+            buffers[slot] = b;
+        }
+        return b;
+    }
+}
