@@ -1,0 +1,96 @@
+package org.helu4j.op;
+
+import static org.helu4j.op.ShapeOpRunner.f;
+import static org.helu4j.op.ShapeOpRunner.ls;
+import static org.helu4j.op.ShapeOpRunner.op;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.helu4j.Tensor;
+import org.helu4j.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+/** ReduceMean/Sum/Max for every subset of axes of a rank-4 tensor, against a naive loop in double. */
+class ReduceOpTest {
+    private static double[] reduceRef(float[] x, int[] d, boolean[] red, String kind) {
+        int[] od = new int[d.length];
+        for (int k = 0; k < d.length; k++) {
+            od[k] = red[k] ? 1 : d[k];
+        }
+        Shape os = Shape.of(od);
+        double[] acc = new double[(int) os.size()];
+        int[] cnt = new int[acc.length];
+        java.util.Arrays.fill(acc, kind.equals("ReduceMax") ? Double.NEGATIVE_INFINITY : 0);
+        long[] ost = os.strides();
+        Shape is = Shape.of(d);
+        long[] ist = is.strides();
+        for (int e = 0; e < x.length; e++) {
+            int o = 0;
+            for (int k = 0; k < d.length; k++) {
+                int i = (int) (e / ist[k] % d[k]);
+                o += red[k] ? 0 : i * ost[k];
+            }
+            acc[o] = kind.equals("ReduceMax") ? Math.max(acc[o], x[e]) : acc[o] + x[e];
+            cnt[o]++;
+        }
+        if (kind.equals("ReduceMean")) {
+            for (int o = 0; o < acc.length; o++) {
+                acc[o] /= cnt[o];
+            }
+        }
+        return acc;
+    }
+
+    @Test
+    void everyAxisSubset() throws Exception {
+        int[] d = {2, 3, 5, 17};
+        float[] x = new float[2 * 3 * 5 * 17];
+        Random rnd = new Random(7);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        Tensor in = f(x, 2, 3, 5, 17);
+        for (String kind : new String[] {"ReduceMean", "ReduceSum", "ReduceMax"}) {
+            for (int mask = 1; mask < 16; mask++) {
+                boolean[] red = new boolean[4];
+                long[] axes = new long[Integer.bitCount(mask)];
+                for (int k = 0, j = 0; k < 4; k++) {
+                    red[k] = (mask >> k & 1) != 0;
+                    if (red[k]) {
+                        axes[j++] = k - 4; // negative axes
+                    }
+                }
+                Tensor out = kind.equals("ReduceSum") ? op(kind).run1(in, ls(axes))
+                        : op(kind).attr("axes", axes).run1(in);
+                double[] want = reduceRef(x, d, red, kind);
+                float[] got = out.toFloatArray();
+                assertEquals(want.length, got.length);
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(want[i], got[i], 1e-5 * (1 + Math.abs(want[i])), kind + " mask " + mask + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void keepDimsNoopAndDefaults() throws Exception {
+        Tensor x = f(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor all = op("ReduceMean").run1(x);
+        assertArrayEquals(new long[] {1, 1}, all.dims());
+        assertEquals(3.5f, all.getFloat(0));
+        Tensor rows = op("ReduceSum").attr("keepdims", 0L).run1(x, ls(1));
+        assertArrayEquals(new long[] {2}, rows.dims());
+        assertArrayEquals(new float[] {6, 15}, rows.toFloatArray());
+        Tensor noop = op("ReduceSum").attr("noop_with_empty_axes", 1L).run1(x, ls());
+        assertArrayEquals(x.toFloatArray(), noop.toFloatArray());
+        Tensor old = op("ReduceSum").opset(11).attr("axes", new long[] {0}).attr("keepdims", 0L).run1(x);
+        assertArrayEquals(new float[] {5, 7, 9}, old.toFloatArray());
+        Tensor max = op("ReduceMax").attr("axes", new long[] {1}).run1(f(new float[] {1, Float.NaN, 3, -1, -2, -3}, 2, 3));
+        assertEquals(Float.NaN, max.getFloat(0));
+        assertEquals(-1f, max.getFloat(1));
+        assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").attr("axes", new long[] {2}).run1(x));
+        assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").run1(ls(1, 2)));
+    }
+}
