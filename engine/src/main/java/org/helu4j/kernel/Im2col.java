@@ -1,0 +1,80 @@
+package org.helu4j.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * im2col for {@link Conv}: lays out the input windows of a block of output positions as the columns of a
+ * matrix whose rows are (input channel, kD, kH, kW), so that a convolution becomes weights x columns.
+ */
+public final class Im2col {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    private Im2col() {
+    }
+
+    /**
+     * Fills col[r][j] (row stride {@code cols}) for rows r in [0, cg * taps) and output positions p0 + j,
+     * j in [0, cols), from the {@code cg} channels that start at element {@code inOff} of {@code in}. Taps that
+     * fall in the padding read 0.
+     */
+    public static void fill(MemorySegment col, MemorySegment in, long inOff, ConvGeometry g, int cg, long p0, int cols) {
+        long plane = (long) g.outH * g.outW;
+        int od = (int) (p0 / plane);
+        int oh = (int) (p0 % plane / g.outW);
+        int ow = (int) (p0 % g.outW);
+        int j = 0;
+        while (j < cols) {
+            // A run of positions on one output row shares its input rows.
+            int run = Math.min(g.outW - ow, cols - j);
+            long dst = j;
+            for (int ci = 0; ci < cg; ci++) {
+                long chan = inOff + (long) ci * g.inSpatial();
+                for (int kd = 0; kd < g.kD; kd++) {
+                    int id = od * g.strideD - g.padD + kd * g.dilD;
+                    for (int kh = 0; kh < g.kH; kh++) {
+                        int ih = oh * g.strideH - g.padH + kh * g.dilH;
+                        boolean inside = id >= 0 && id < g.inD && ih >= 0 && ih < g.inH;
+                        long src = chan + ((long) id * g.inH + ih) * g.inW;
+                        for (int kw = 0; kw < g.kW; kw++, dst += cols) {
+                            if (inside) {
+                                row(col, dst, in, src, ow * g.strideW - g.padW + kw * g.dilW, g.strideW, g.inW, run);
+                            } else {
+                                zero(col, dst, run);
+                            }
+                        }
+                    }
+                }
+            }
+            j += run;
+            ow = 0;
+            if (++oh == g.outH) {
+                oh = 0;
+                od++;
+            }
+        }
+    }
+
+    /** col[dst + t] = in[src + iw0 + t * stride] where that is inside [0, width), else 0, for t in [0, n). */
+    private static void row(MemorySegment col, long dst, MemorySegment in, long src, int iw0, int stride, int width, int n) {
+        if (stride == 1) {
+            int lo = Math.min(n, Math.max(0, -iw0));
+            int hi = Math.max(lo, Math.min(n, width - iw0));
+            zero(col, dst, lo);
+            if (hi > lo) {
+                MemorySegment.copy(in, (src + iw0 + lo) * 4, col, (dst + lo) * 4, (long) (hi - lo) * 4);
+            }
+            zero(col, dst + hi, n - hi);
+            return;
+        }
+        for (int t = 0, iw = iw0; t < n; t++, iw += stride) {
+            col.setAtIndex(F32, dst + t, iw >= 0 && iw < width ? in.getAtIndex(F32, src + iw) : 0f);
+        }
+    }
+
+    private static void zero(MemorySegment col, long dst, int n) {
+        for (int t = 0; t < n; t++) {
+            col.setAtIndex(F32, dst + t, 0f);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package org.helu4j.kernel;
+
+import static org.helu4j.kernel.Vectors.F;
+import static org.helu4j.kernel.Vectors.LANES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.helu4j.kernel.ref.PoolRef;
+
+/**
+ * Max and average pooling (1-D, 2-D, 3-D through {@link ConvGeometry}), and the global pools, NCHW, float32.
+ *
+ * <p>Windows are separable, so each output row is made in two passes: a vertical pass reduces the window's
+ * input rows (kD x kH of them) into a row buffer, LANES contiguous elements at a time; a horizontal pass then
+ * reduces kW taps of that buffer per output, LANES outputs at a time when the W stride is 1. The row buffer
+ * carries the W padding (-Inf for max, 0 for average), so the horizontal pass needs no bounds checks.
+ */
+public final class Pool {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
+    private Pool() {
+    }
+
+    /** Floats of scratch that {@link #maxPool} and {@link #avgPool} need: the row buffer and the W divisors. */
+    public static long scratchFloats(ConvGeometry g) {
+        return Vectors.SCALAR || g.outW == 0 ? 0 : rowLength(g) + g.outW;
+    }
+
+    /** The padded input row that the output row's windows cover, in elements. */
+    private static int rowLength(ConvGeometry g) {
+        return (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW + 1;
+    }
+
+    /** Max pooling of in [N, C, D, H, W] into out [N, C, oD, oH, oW]; NaN in a window gives NaN. */
+    public static void maxPool(MemorySegment out, MemorySegment in, ConvGeometry g, MemorySegment scratch) {
+        if (Vectors.SCALAR) {
+            PoolRef.maxPool(out, null, in, g, false);
+            return;
+        }
+        pool(out, in, g, scratch, true, false);
+    }
+
+    /**
+     * Max pooling that also writes the flat index of each maximum (int64, see {@link PoolRef#maxPool}). Rarely
+     * used (training graphs), so it runs the scalar reference loop.
+     */
+    public static void maxPoolWithIndices(MemorySegment out, MemorySegment indices, MemorySegment in, ConvGeometry g,
+            boolean columnMajor) {
+        PoolRef.maxPool(out, indices, in, g, columnMajor);
+    }
+
+    /** Average pooling; see {@link PoolRef#avgPool} for the divisor. */
+    public static void avgPool(MemorySegment out, MemorySegment in, ConvGeometry g, boolean countIncludePad,
+            MemorySegment scratch) {
+        if (Vectors.SCALAR) {
+            PoolRef.avgPool(out, in, g, countIncludePad);
+            return;
+        }
+        pool(out, in, g, scratch, false, countIncludePad);
+    }
+
+    private static void pool(MemorySegment out, MemorySegment in, ConvGeometry g, MemorySegment row, boolean max,
+            boolean includePad) {
+        if (g.outSpatial() == 0) {
+            return;
+        }
+        float fill = max ? Float.NEGATIVE_INFINITY : 0f;
+        int len = rowLength(g);
+        // row[j] holds input column j - padW; [lo, hi) is the part inside the input.
+        int lo = Math.min(g.padW, len);
+        int hi = Math.max(lo, Math.min(len, g.padW + g.inW));
+        for (int j = 0; j < lo; j++) {
+            row.setAtIndex(F32, j, fill);
+        }
+        for (int j = hi; j < len; j++) {
+            row.setAtIndex(F32, j, fill);
+        }
+        if (!max) {
+            long padLo = includePad ? -g.padW : 0;
+            long padHi = includePad ? (long) g.inW + g.padEndW : g.inW;
+            for (int ow = 0; ow < g.outW; ow++) {
+                row.setAtIndex(F32, len + ow, ConvGeometry.tapsInside((long) ow * g.strideW - g.padW, g.kW, g.dilW, padLo, padHi));
+            }
+        }
+        long planes = (long) g.batch * g.inChannels;
+        long o = 0;
+        for (long pl = 0; pl < planes; pl++) {
+            long base = pl * g.inSpatial() + lo - g.padW;
+            for (int od = 0; od < g.outD; od++) {
+                for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
+                    boolean first = true;
+                    for (int kd = 0; kd < g.kD; kd++) {
+                        int id = od * g.strideD - g.padD + kd * g.dilD;
+                        if (id < 0 || id >= g.inD) {
+                            continue;
+                        }
+                        for (int kh = 0; kh < g.kH; kh++) {
+                            int ih = oh * g.strideH - g.padH + kh * g.dilH;
+                            if (ih >= 0 && ih < g.inH) {
+                                vertical(row, lo, hi, in, base + ((long) id * g.inH + ih) * g.inW, first, max);
+                                first = false;
+                            }
+                        }
+                    }
+                    if (first) {
+                        for (int j = lo; j < hi; j++) {
+                            row.setAtIndex(F32, j, fill);
+                        }
+                    }
+                    float divisor = 1f;
+                    if (!max) {
+                        long dLo = includePad ? -g.padD : 0, dHi = includePad ? (long) g.inD + g.padEndD : g.inD;
+                        long hLo = includePad ? -g.padH : 0, hHi = includePad ? (long) g.inH + g.padEndH : g.inH;
+                        divisor = (float) ConvGeometry.tapsInside((long) od * g.strideD - g.padD, g.kD, g.dilD, dLo, dHi)
+                                * ConvGeometry.tapsInside((long) oh * g.strideH - g.padH, g.kH, g.dilH, hLo, hHi);
+                    }
+                    horizontal(out, o, row, len, g, max, divisor);
+                }
+            }
+        }
+    }
+
+    /** row[lo..hi) = in[src..] (first row of the window), else row = max/sum(row, in). */
+    private static void vertical(MemorySegment row, int lo, int hi, MemorySegment in, long src, boolean first,
+            boolean max) {
+        int n = hi - lo;
+        if (n == 0) {
+            return;
+        }
+        if (first) {
+            MemorySegment.copy(in, src * 4, row, (long) lo * 4, (long) n * 4);
+            return;
+        }
+        int t = 0;
+        for (; t + LANES <= n; t += LANES) {
+            FloatVector r = FloatVector.fromMemorySegment(F, row, (long) (lo + t) * 4, NO);
+            FloatVector x = FloatVector.fromMemorySegment(F, in, (src + t) * 4, NO);
+            (max ? r.max(x) : r.add(x)).intoMemorySegment(row, (long) (lo + t) * 4, NO);
+        }
+        for (; t < n; t++) {
+            float r = row.getAtIndex(F32, lo + t);
+            float x = in.getAtIndex(F32, src + t);
+            row.setAtIndex(F32, lo + t, max ? Math.max(r, x) : r + x);
+        }
+    }
+
+    /** out[o + ow] = max/sum over kw of row[ow * strideW + kw * dilW], divided (average) by divisor * cntW[ow]. */
+    private static void horizontal(MemorySegment out, long o, MemorySegment row, int len, ConvGeometry g, boolean max,
+            float divisor) {
+        int ow = 0;
+        if (g.strideW == 1) {
+            for (; ow + LANES <= g.outW; ow += LANES) {
+                FloatVector acc = FloatVector.fromMemorySegment(F, row, (long) ow * 4, NO);
+                for (int kw = 1; kw < g.kW; kw++) {
+                    FloatVector x = FloatVector.fromMemorySegment(F, row, ((long) ow + (long) kw * g.dilW) * 4, NO);
+                    acc = max ? acc.max(x) : acc.add(x);
+                }
+                if (!max) {
+                    acc = acc.div(FloatVector.fromMemorySegment(F, row, ((long) len + ow) * 4, NO).mul(divisor));
+                }
+                acc.intoMemorySegment(out, (o + ow) * 4, NO);
+            }
+        }
+        for (; ow < g.outW; ow++) {
+            long j = (long) ow * g.strideW;
+            float acc = row.getAtIndex(F32, j);
+            for (int kw = 1; kw < g.kW; kw++) {
+                float x = row.getAtIndex(F32, j + (long) kw * g.dilW);
+                acc = max ? Math.max(acc, x) : acc + x;
+            }
+            if (!max) {
+                acc /= row.getAtIndex(F32, (long) len + ow) * divisor;
+            }
+            out.setAtIndex(F32, o + ow, acc);
+        }
+    }
+
+    /** out[p] = mean of plane p (of {@code spatial} elements), for each of {@code planes} (N * C) planes. */
+    public static void globalAvg(MemorySegment out, MemorySegment in, long planes, long spatial) {
+        if (Vectors.SCALAR) {
+            PoolRef.globalAvg(out, in, planes, spatial);
+            return;
+        }
+        for (long p = 0; p < planes; p++) {
+            long base = p * spatial;
+            FloatVector acc = FloatVector.zero(F);
+            long i = 0;
+            for (; i + LANES <= spatial; i += LANES) {
+                acc = acc.add(FloatVector.fromMemorySegment(F, in, (base + i) * 4, NO));
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < spatial; i++) {
+                sum += in.getAtIndex(F32, base + i);
+            }
+            out.setAtIndex(F32, p, sum / spatial);
+        }
+    }
+
+    /** out[p] = max of plane p; NaN wins. */
+    public static void globalMax(MemorySegment out, MemorySegment in, long planes, long spatial) {
+        if (Vectors.SCALAR) {
+            PoolRef.globalMax(out, in, planes, spatial);
+            return;
+        }
+        for (long p = 0; p < planes; p++) {
+            long base = p * spatial;
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            long i = 0;
+            for (; i + LANES <= spatial; i += LANES) {
+                acc = acc.max(FloatVector.fromMemorySegment(F, in, (base + i) * 4, NO));
+            }
+            float best = acc.reduceLanes(VectorOperators.MAX);
+            for (; i < spatial; i++) {
+                best = Math.max(best, in.getAtIndex(F32, base + i));
+            }
+            out.setAtIndex(F32, p, best);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package org.helu4j.kernel;
+
+import static org.helu4j.kernel.KernelTesting.SENTINEL;
+import static org.helu4j.kernel.KernelTesting.assertClose;
+import static org.helu4j.kernel.KernelTesting.filled;
+import static org.helu4j.kernel.KernelTesting.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.helu4j.kernel.ref.ConvRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@link Conv} (im2col + GEMM, pointwise, depthwise) against {@link ConvRef}, around the vector length. */
+class ConvTest {
+    private static final int T = Vectors.LANES;
+
+    /** One convolution: spatial arrays are outermost first and of equal length 1 to 3. */
+    record Case(int n, int c, int m, int group, int[] in, int[] k, int[] s, int[] d, int[] pb, int[] pe,
+            boolean bias, boolean relu, boolean specials) {
+        ConvGeometry geometry() {
+            int[] out = new int[in.length];
+            for (int i = 0; i < in.length; i++) {
+                out[i] = (int) ConvGeometry.outputSize(in[i], k[i], s[i], d[i], pb[i], pe[i], false);
+            }
+            return new ConvGeometry(n, c, m, group, in, k, s, d, pb, pe, out);
+        }
+
+        @Override
+        public String toString() {
+            return "N" + n + " C" + c + " M" + m + " g" + group + " in" + Arrays.toString(in) + " k" + Arrays.toString(k)
+                    + " s" + Arrays.toString(s) + " d" + Arrays.toString(d) + " pads" + Arrays.toString(pb)
+                    + Arrays.toString(pe) + (bias ? " bias" : "") + (relu ? " relu" : "") + (specials ? " specials" : "");
+        }
+    }
+
+    static Stream<Case> cases() {
+        List<Case> list = new ArrayList<>();
+        int[] widths = {Math.max(T - 1, 1), T, T + 1, 3 * T + 1};
+        int[] chans = {1, 3, 5, 17};
+        // 2-D, groups 1: every width and odd channel count, with a 3x3 kernel, pad 1, bias, sometimes ReLU.
+        for (int w : widths) {
+            for (int c : chans) {
+                list.add(new Case(1, c, 5, 1, a(3, w), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, c % 2 == 1, false));
+            }
+        }
+        // Stride, dilation and asymmetric padding combinations, batch 2.
+        for (int w : widths) {
+            for (int st : new int[] {1, 2, 3}) {
+                for (int dl : new int[] {1, 2}) {
+                    list.add(new Case(2, 3, 6, 1, a(5, w + 4), a(2, 3), a(st, st), a(dl, dl), a(0, 2), a(1, 0), st != 2, dl == 2, false));
+                }
+            }
+        }
+        // Pointwise (1x1, unit stride, no pad): the input is the column matrix.
+        for (int w : widths) {
+            list.add(new Case(2, 17, 9, 1, a(2, w), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false));
+        }
+        // Groups: 2, and depthwise (group == C) with multipliers 1 and 2, at strides 1 and 2.
+        for (int w : widths) {
+            list.add(new Case(2, 6, 10, 2, a(4, w), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false));
+            for (int c : new int[] {3, 5, 17}) {
+                for (int st : new int[] {1, 2}) {
+                    list.add(new Case(2, c, c, c, a(5, w), a(3, 3), a(st, st), a(1, 1), a(1, 1), a(1, 1), true, st == 1, false));
+                }
+            }
+            list.add(new Case(1, 3, 6, 3, a(4, w), a(3, 5), a(1, 1), a(2, 1), a(2, 2), a(0, 3), false, false, false));
+            list.add(new Case(1, 5, 5, 5, a(3, w), a(1, 2 * w), a(1, 1), a(1, 1), a(0, w), a(0, w), true, false, false));
+        }
+        // 1-D and 3-D.
+        for (int w : widths) {
+            list.add(new Case(2, 3, 4, 1, a(w), a(3), a(1), a(1), a(1), a(2), true, false, false));
+            list.add(new Case(1, 4, 4, 2, a(w + 3), a(2), a(2), a(3), a(0), a(0), false, true, false));
+            list.add(new Case(2, 3, 2, 1, a(3, 4, w), a(2, 3, 3), a(1, 2, 1), a(1, 1, 2), a(1, 0, 1), a(0, 1, 2), true, false, false));
+            list.add(new Case(1, 4, 4, 4, a(3, 3, w), a(3, 3, 3), a(1, 1, 1), a(1, 1, 1), a(1, 1, 1), a(1, 1, 1), true, false, false));
+        }
+        // Special values in the input: NaN, +-Inf, +-0 must propagate as the reference says.
+        for (int w : widths) {
+            list.add(new Case(1, 3, 5, 1, a(3, w), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, true));
+            list.add(new Case(1, 5, 5, 5, a(3, w), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, true));
+            list.add(new Case(1, 4, 3, 1, a(2, w), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), false, false, true));
+        }
+        return list.stream();
+    }
+
+    private static int[] a(int... v) {
+        return v;
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void matchesReference(Case tc) {
+        ConvGeometry g = tc.geometry();
+        Random rnd = new Random(Arrays.hashCode(new int[] {tc.c, tc.m, tc.in[tc.in.length - 1], tc.group, tc.s[0]}));
+        try (Arena arena = Arena.ofConfined()) {
+            long inN = (long) tc.n * tc.c * g.inSpatial();
+            long wN = (long) tc.m * (tc.c / tc.group) * g.kernelSize();
+            long outN = (long) tc.n * tc.m * g.outSpatial();
+            MemorySegment in = random(arena, inN, rnd, tc.specials);
+            MemorySegment w = random(arena, wN, rnd, false);
+            MemorySegment bias = tc.bias ? random(arena, tc.m, rnd, false) : null;
+            MemorySegment expected = filled(arena, outN, SENTINEL);
+            MemorySegment actual = filled(arena, outN, SENTINEL);
+            long floats = Conv.scratchFloats(g);
+            MemorySegment scratch = filled(arena, floats, Float.NaN);
+            ConvRef.conv(expected, in, w, bias, g, tc.relu);
+            Conv.conv(actual, in, w, bias, g, tc.relu, scratch);
+            assertClose(expected, actual, outN, 1e-5, tc.toString());
+        }
+    }
+
+    @Test
+    void depthwiseKernelMatchesReferenceAtAnyStride() {
+        for (int st = 1; st <= 3; st++) {
+            Case tc = new Case(2, 5, 10, 5, a(6, 3 * T + 1), a(3, 3), a(st, st), a(1, 2), a(1, 2), a(2, 1), true, true, true);
+            ConvGeometry g = tc.geometry();
+            Random rnd = new Random(st);
+            try (Arena arena = Arena.ofConfined()) {
+                long outN = (long) tc.n * tc.m * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, true);
+                MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
+                MemorySegment bias = random(arena, tc.m, rnd, false);
+                MemorySegment expected = filled(arena, outN, SENTINEL);
+                MemorySegment actual = filled(arena, outN, SENTINEL);
+                ConvRef.conv(expected, in, w, bias, g, true);
+                DepthwiseConv.conv(actual, in, w, bias, g, true);
+                assertClose(expected, actual, outN, 1e-5, tc.toString());
+            }
+        }
+    }
+
+    @Test
+    void outputSizeArithmetic() {
+        assertEquals(3, ConvGeometry.outputSize(5, 3, 1, 1, 0, 0, false));
+        assertEquals(5, ConvGeometry.outputSize(5, 3, 1, 1, 1, 1, false));
+        assertEquals(3, ConvGeometry.outputSize(7, 3, 2, 1, 0, 0, false));
+        assertEquals(1, ConvGeometry.outputSize(4, 3, 2, 1, 0, 0, false));
+        assertEquals(2, ConvGeometry.outputSize(4, 3, 2, 1, 0, 0, true));
+        // ceil_mode never starts a window in the trailing padding: 5 + 1 + 1 - 2 = 5, ceil(5/2)+1 = 4 -> 3.
+        assertEquals(3, ConvGeometry.outputSize(5, 2, 2, 1, 1, 1, true));
+        assertEquals(0, ConvGeometry.outputSize(2, 3, 1, 1, 0, 0, false));
+        assertEquals(3, ConvGeometry.outputSize(7, 3, 1, 2, 0, 0, false));
+        assertEquals(Arrays.toString(new long[] {1, 1}), Arrays.toString(ConvGeometry.samePads(5, 3, 1, 1, true)));
+        assertEquals(Arrays.toString(new long[] {0, 1}), Arrays.toString(ConvGeometry.samePads(4, 3, 2, 1, true)));
+        assertEquals(Arrays.toString(new long[] {1, 0}), Arrays.toString(ConvGeometry.samePads(4, 3, 2, 1, false)));
+        assertEquals(Arrays.toString(new long[] {0, 0}), Arrays.toString(ConvGeometry.samePads(6, 1, 3, 1, true)));
+        assertEquals(2, ConvGeometry.tapsInside(-1, 3, 1, 0, 5));
+        assertEquals(1, ConvGeometry.tapsInside(-2, 2, 2, 0, 5));
+        assertEquals(0, ConvGeometry.tapsInside(-3, 2, 1, 0, 5));
+    }
+}
