@@ -1,12 +1,55 @@
 package org.helu4j.op;
 
 import java.util.Map;
+import org.helu4j.kernel.Binary;
+import org.helu4j.op.UnaryOp.Kind;
 
-/** Operator family registration (see OpRegistry). */
+/**
+ * Operator family registration (see OpRegistry): elementwise arithmetic with broadcasting, activations and
+ * math functions, and Softmax/LogSoftmax.
+ */
 final class ElementwiseOps {
     private ElementwiseOps() {
     }
 
     static void register(Map<String, OpFactory> m) {
+        m.put("Add", n -> new BinaryOp(n, Binary.ADD));
+        m.put("Sub", n -> new BinaryOp(n, Binary.SUB));
+        m.put("Mul", n -> new BinaryOp(n, Binary.MUL));
+        m.put("Div", n -> new BinaryOp(n, Binary.DIV));
+        m.put("Pow", n -> new BinaryOp(n, Binary.POW));
+        m.put("PRelu", n -> new BinaryOp(n, Binary.PRELU));
+        m.put("Sum", n -> new ElementwiseVariadicOp(n, Binary.ADD, false));
+        m.put("Mean", n -> new ElementwiseVariadicOp(n, Binary.ADD, true));
+        m.put("Max", n -> new ElementwiseVariadicOp(n, Binary.MAX, false));
+        m.put("Min", n -> new ElementwiseVariadicOp(n, Binary.MIN, false));
+
+        unary(m, "Relu", Kind.RELU);
+        unary(m, "LeakyRelu", Kind.LEAKY_RELU);
+        unary(m, "Sigmoid", Kind.SIGMOID);
+        unary(m, "Tanh", Kind.TANH);
+        unary(m, "Erf", Kind.ERF);
+        unary(m, "Gelu", Kind.GELU);
+        unary(m, "Clip", Kind.CLIP);
+        unary(m, "Neg", Kind.NEG);
+        unary(m, "Abs", Kind.ABS);
+        unary(m, "Exp", Kind.EXP);
+        unary(m, "Log", Kind.LOG);
+        unary(m, "Sqrt", Kind.SQRT);
+        unary(m, "Reciprocal", Kind.RECIPROCAL);
+        unary(m, "Floor", Kind.FLOOR);
+        unary(m, "Ceil", Kind.CEIL);
+        unary(m, "Elu", Kind.ELU);
+        unary(m, "Selu", Kind.SELU);
+        unary(m, "HardSigmoid", Kind.HARD_SIGMOID);
+        unary(m, "Softplus", Kind.SOFTPLUS);
+        unary(m, "Softsign", Kind.SOFTSIGN);
+
+        m.put("Softmax", n -> new SoftmaxOp(n, false));
+        m.put("LogSoftmax", n -> new SoftmaxOp(n, true));
+    }
+
+    private static void unary(Map<String, OpFactory> m, String name, Kind kind) {
+        m.put(name, n -> new UnaryOp(n, kind));
     }
 }

@@ -1,0 +1,259 @@
+package org.helu4j.kernel;
+
+import static org.helu4j.kernel.Unary.load;
+import static org.helu4j.kernel.Vectors.F;
+import static org.helu4j.kernel.Vectors.LANES;
+import static org.helu4j.kernel.Vectors.SCALAR;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.helu4j.kernel.ref.ActivationRef;
+
+/**
+ * Activation functions on float32: {@code kernel(out, outOffset, x, xOffset, n, params...)}, offsets in
+ * elements; {@code out} may be {@code x}. Each kernel is a vector function (public, so that conv and GEMM
+ * epilogues can apply it to accumulators still in registers) run by a full-vector loop and a masked tail.
+ * Scalar twins, and the NaN and signed-zero conventions: {@link ActivationRef}.
+ */
+public final class Activation {
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final float SQRT1_2 = (float) Math.sqrt(0.5);
+    private static final float SQRT_2_PI = (float) Math.sqrt(2 / Math.PI);
+
+    private Activation() {
+    }
+
+    /**
+     * ReLU and HeLU at inference: one branch-free max(x, 0). Same NaN and -0.0 results as Math.max, so the
+     * vector and scalar paths agree: relu(NaN) = NaN, relu(-0.0) = +0.0.
+     */
+    public static FloatVector relu(FloatVector x) {
+        return x.max(0f);
+    }
+
+    public static void relu(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.relu(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            relu(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            relu(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector leakyRelu(FloatVector x, float alpha) {
+        return x.blend(x.mul(alpha), x.compare(VectorOperators.LT, 0f));
+    }
+
+    public static void leakyRelu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        if (SCALAR) {
+            ActivationRef.leakyRelu(out, o, x, xo, n, alpha);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            leakyRelu(load(x, xo + i), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            leakyRelu(load(x, xo + i, m), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector clip(FloatVector x, float lo, float hi) {
+        return x.max(lo).min(hi);
+    }
+
+    public static void clip(MemorySegment out, long o, MemorySegment x, long xo, long n, float lo, float hi) {
+        if (SCALAR) {
+            ActivationRef.clip(out, o, x, xo, n, lo, hi);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            clip(load(x, xo + i), lo, hi).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            clip(load(x, xo + i, m), lo, hi).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector hardSigmoid(FloatVector x, float alpha, float beta) {
+        return x.fma(FloatVector.broadcast(F, alpha), FloatVector.broadcast(F, beta)).max(0f).min(1f);
+    }
+
+    public static void hardSigmoid(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha,
+            float beta) {
+        if (SCALAR) {
+            ActivationRef.hardSigmoid(out, o, x, xo, n, alpha, beta);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            hardSigmoid(load(x, xo + i), alpha, beta).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            hardSigmoid(load(x, xo + i, m), alpha, beta).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** 1 / (1 + e^-x): saturates cleanly to 0 and 1 at the infinities. */
+    public static FloatVector sigmoid(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        return one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+    }
+
+    public static void sigmoid(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.sigmoid(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            sigmoid(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            sigmoid(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static void tanh(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.tanh(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            load(x, xo + i).lanewise(VectorOperators.TANH).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            load(x, xo + i, m).lanewise(VectorOperators.TANH).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** Elu, and Selu with gamma: gamma * x above 0, gamma * alpha * (e^x - 1) below; -0.0 and NaN pass. */
+    public static FloatVector elu(FloatVector x, float alpha, float gamma) {
+        FloatVector neg = x.lanewise(VectorOperators.EXPM1).mul(alpha * gamma);
+        FloatVector pos = gamma == 1f ? x : x.mul(gamma);
+        return pos.blend(neg, x.compare(VectorOperators.LT, 0f));
+    }
+
+    public static void elu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        if (SCALAR) {
+            ActivationRef.elu(out, o, x, xo, n, alpha);
+            return;
+        }
+        eluLoop(out, o, x, xo, n, alpha, 1f);
+    }
+
+    public static void selu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha, float gamma) {
+        if (SCALAR) {
+            ActivationRef.selu(out, o, x, xo, n, alpha, gamma);
+            return;
+        }
+        eluLoop(out, o, x, xo, n, alpha, gamma);
+    }
+
+    private static void eluLoop(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha,
+            float gamma) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            elu(load(x, xo + i), alpha, gamma).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            elu(load(x, xo + i, m), alpha, gamma).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** max(x, 0) + log1p(e^-|x|): ln(1 + e^x) without overflow. */
+    public static FloatVector softplus(FloatVector x) {
+        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+    }
+
+    public static void softplus(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.softplus(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            softplus(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            softplus(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector softsign(FloatVector x) {
+        return x.div(x.abs().add(1f));
+    }
+
+    public static void softsign(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.softsign(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            softsign(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            softsign(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** Exact GELU, x/2 (1 + erf(x / sqrt 2)), with {@link Unary#erf(FloatVector)}. */
+    public static FloatVector gelu(FloatVector x) {
+        return x.mul(0.5f).mul(Unary.erf(x.mul(SQRT1_2)).add(1f));
+    }
+
+    public static void gelu(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.gelu(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            gelu(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            gelu(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector geluTanh(FloatVector x) {
+        FloatVector inner = x.mul(x).mul(0.044715f).mul(x).add(x).mul(SQRT_2_PI);
+        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+    }
+
+    public static void geluTanh(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.geluTanh(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            geluTanh(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            geluTanh(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.helu4j.kernel;
+
+import static org.helu4j.kernel.Unary.load;
+import static org.helu4j.kernel.Vectors.F;
+import static org.helu4j.kernel.Vectors.LANES;
+import static org.helu4j.kernel.Vectors.SCALAR;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.helu4j.kernel.ref.BinaryRef;
+
+/**
+ * Binary arithmetic on float32 with NumPy broadcasting, and a scalar int64 path for shape arithmetic. The op is
+ * an int code chosen outside the loops: each (op, layout) pair has its own loop, so the Vector API sees a constant
+ * operation and nothing is boxed. Layouts: both operands advance ({@code vv}), or one repeats a scalar
+ * ({@code vs}: a op s, {@code sv}: s op b). Scalar twins: {@link BinaryRef}.
+ */
+public final class Binary {
+    public static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, PRELU = 7;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private Binary() {
+    }
+
+    /** {@code out = a op b} with broadcasting along {@code plan}; out may be a or b when it has their shape. */
+    public static void apply(int op, MemorySegment out, MemorySegment a, MemorySegment b, Broadcast plan) {
+        long n = plan.inner;
+        while (plan.next()) {
+            if (plan.aStep == plan.bStep) {  // both advance, or a single element
+                vv(op, out, plan.out, a, plan.a, b, plan.b, n);
+            } else if (plan.bStep == 0) {
+                vs(op, out, plan.out, a, plan.a, b.getAtIndex(ValueLayout.JAVA_FLOAT, plan.b), n);
+            } else {
+                sv(op, out, plan.out, a.getAtIndex(ValueLayout.JAVA_FLOAT, plan.a), b, plan.b, n);
+            }
+        }
+    }
+
+    /** {@code out[i] = a[i] op b[i]}. */
+    public static void vv(int op, MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo,
+            long n) {
+        if (SCALAR) {
+            BinaryRef.apply(op, out, o, a, ao, 1, b, bo, 1, n);
+            return;
+        }
+        long i = 0;
+        long bound = F.loopBound(n);
+        switch (op) {  // hot loops: one per op
+            case ADD -> { for (; i < bound; i += LANES) store(load(a, ao + i).add(load(b, bo + i)), out, o + i); }
+            case SUB -> { for (; i < bound; i += LANES) store(load(a, ao + i).sub(load(b, bo + i)), out, o + i); }
+            case MUL -> { for (; i < bound; i += LANES) store(load(a, ao + i).mul(load(b, bo + i)), out, o + i); }
+            case DIV -> { for (; i < bound; i += LANES) store(load(a, ao + i).div(load(b, bo + i)), out, o + i); }
+            case POW -> {
+                for (; i < bound; i += LANES) {
+                    store(load(a, ao + i).lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
+                }
+            }
+            case MAX -> { for (; i < bound; i += LANES) store(load(a, ao + i).max(load(b, bo + i)), out, o + i); }
+            case MIN -> { for (; i < bound; i += LANES) store(load(a, ao + i).min(load(b, bo + i)), out, o + i); }
+            case PRELU -> { for (; i < bound; i += LANES) store(prelu(load(a, ao + i), load(b, bo + i)), out, o + i); }
+            default -> throw new IllegalArgumentException("unknown binary op " + op);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            op(op, load(a, ao + i, m), load(b, bo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** {@code out[i] = a[i] op s}. */
+    public static void vs(int op, MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        if (SCALAR) {
+            BinaryRef.applyScalar(op, out, o, a, ao, s, n);
+            return;
+        }
+        long i = 0;
+        long bound = F.loopBound(n);
+        FloatVector y = FloatVector.broadcast(F, s);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += LANES) store(load(a, ao + i).add(y), out, o + i); }
+            case SUB -> { for (; i < bound; i += LANES) store(load(a, ao + i).sub(y), out, o + i); }
+            case MUL -> { for (; i < bound; i += LANES) store(load(a, ao + i).mul(y), out, o + i); }
+            case DIV -> { for (; i < bound; i += LANES) store(load(a, ao + i).div(y), out, o + i); }
+            case POW -> {
+                if (s == 2f) {  // x*x is the correctly rounded square, as pow gives; ONNX Runtime does the same
+                    for (; i < bound; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(x.mul(x), out, o + i);
+                    }
+                } else {
+                    for (; i < bound; i += LANES) store(load(a, ao + i).lanewise(VectorOperators.POW, y), out, o + i);
+                }
+            }
+            case MAX -> { for (; i < bound; i += LANES) store(load(a, ao + i).max(y), out, o + i); }
+            case MIN -> { for (; i < bound; i += LANES) store(load(a, ao + i).min(y), out, o + i); }
+            case PRELU -> { for (; i < bound; i += LANES) store(prelu(load(a, ao + i), y), out, o + i); }
+            default -> throw new IllegalArgumentException("unknown binary op " + op);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            op(op, load(a, ao + i, m), y).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /** {@code out[i] = s op b[i]}. */
+    public static void sv(int op, MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        switch (op) {
+            case ADD, MUL, MAX, MIN -> vs(op, out, o, b, bo, s, n);  // commutative
+            default -> {
+                if (SCALAR) {
+                    svRef(op, out, o, s, b, bo, n);
+                    return;
+                }
+                FloatVector x = FloatVector.broadcast(F, s);
+                long i = 0;
+                long bound = F.loopBound(n);
+                switch (op) {
+                    case SUB -> { for (; i < bound; i += LANES) store(x.sub(load(b, bo + i)), out, o + i); }
+                    case DIV -> { for (; i < bound; i += LANES) store(x.div(load(b, bo + i)), out, o + i); }
+                    default -> { for (; i < bound; i += LANES) store(op(op, x, load(b, bo + i)), out, o + i); }
+                }
+                if (i < n) {
+                    VectorMask<Float> m = F.indexInRange(i, n);
+                    op(op, x, load(b, bo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+                }
+            }
+        }
+    }
+
+    private static void svRef(int op, MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        for (long i = 0; i < n; i++) {
+            float y = b.getAtIndex(ValueLayout.JAVA_FLOAT, bo + i);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, o + i, BinaryRef.apply(op, s, y));
+        }
+    }
+
+    /** The vector form of one op (tails and rare layouts; the hot loops spell theirs out). */
+    public static FloatVector op(int op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case SUB -> x.sub(y);
+            case MUL -> x.mul(y);
+            case DIV -> x.div(y);
+            case POW -> x.lanewise(VectorOperators.POW, y);
+            case MAX -> x.max(y);
+            case MIN -> x.min(y);
+            case PRELU -> prelu(x, y);
+            default -> throw new IllegalArgumentException("unknown binary op " + op);
+        };
+    }
+
+    /** x below 0 times the slope, x otherwise (so -0.0 and NaN pass through). */
+    public static FloatVector prelu(FloatVector x, FloatVector slope) {
+        return x.blend(x.mul(slope), x.compare(VectorOperators.LT, 0f));
+    }
+
+    /** int64 {@code out = a op b} along {@code plan}: a plain scalar loop (shape arithmetic is small). */
+    public static void applyLong(int op, MemorySegment out, MemorySegment a, MemorySegment b, Broadcast plan) {
+        long n = plan.inner;
+        while (plan.next()) {
+            for (long i = 0; i < n; i++) {
+                long x = a.getAtIndex(ValueLayout.JAVA_LONG, plan.a + i * plan.aStep);
+                long y = b.getAtIndex(ValueLayout.JAVA_LONG, plan.b + i * plan.bStep);
+                out.setAtIndex(ValueLayout.JAVA_LONG, plan.out + i, applyLong(op, x, y));
+            }
+        }
+    }
+
+    /** int64 arithmetic as C does it: Div truncates toward zero (division by zero throws), Pow via double. */
+    public static long applyLong(int op, long x, long y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case POW -> (long) Math.pow(x, y);
+            case MAX -> Math.max(x, y);
+            case MIN -> Math.min(x, y);
+            case PRELU -> x < 0 ? x * y : x;
+            default -> throw new IllegalArgumentException("unknown binary op " + op);
+        };
+    }
+
+    private static void store(FloatVector v, MemorySegment out, long elem) {
+        v.intoMemorySegment(out, elem * 4, NATIVE);
+    }
+}

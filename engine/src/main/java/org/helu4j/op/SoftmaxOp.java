@@ -1,0 +1,65 @@
+package org.helu4j.op;
+
+import org.helu4j.Tensor;
+import org.helu4j.graph.Node;
+import org.helu4j.kernel.Softmax;
+import org.helu4j.tensor.DType;
+import org.helu4j.tensor.Shape;
+
+/**
+ * Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at {@code axis} (default 1) and normalized
+ * over everything from axis on; from 13, over the one axis (default -1). Both become the kernel's
+ * [outer, n, inner] view: before 13, inner is always 1.
+ */
+final class SoftmaxOp extends Op {
+    private final boolean log;
+    private final long axis;
+    private final boolean coerce2d;
+
+    SoftmaxOp(Node node, boolean log) {
+        super(node);
+        this.log = log;
+        this.coerce2d = node.opset() < 13;
+        this.axis = node.attributes().getInt("axis", coerce2d ? 1 : -1);
+    }
+
+    @Override
+    public void infer(InferContext ctx) {
+        if (ctx.type(0) != DType.FLOAT32) {
+            throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + ctx.type(0));
+        }
+        Shape s = ctx.shape(0);
+        if (s.rank() > 0 || !coerce2d) {
+            s.axis(axis);  // validates
+        }
+        ctx.output(0, DType.FLOAT32, s);
+    }
+
+    @Override
+    public void run(Tensor[] in, Tensor[] out) {
+        Shape s = in[0].shape();
+        int r = s.rank();
+        long outer;
+        long n;
+        long inner;
+        if (r == 0) {
+            outer = n = inner = 1;
+        } else if (coerce2d) {
+            int a = s.axis(axis);
+            outer = s.size(0, a);
+            n = s.size(a, r);
+            inner = 1;
+        } else {
+            int a = s.axis(axis);
+            outer = s.size(0, a);
+            n = s.dim(a);
+            inner = s.size(a + 1, r);
+        }
+        Softmax.softmax(out[0].segment(), 0, in[0].segment(), 0, outer, n, inner, log);
+    }
+
+    @Override
+    public String describe() {
+        return node.opType() + "(axis=" + axis + (coerce2d ? ", 2-D" : "") + ")";
+    }
+}
