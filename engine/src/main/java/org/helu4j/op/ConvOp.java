@@ -1,6 +1,5 @@
 package org.helu4j.op;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.helu4j.Tensor;
@@ -8,6 +7,7 @@ import org.helu4j.UnsupportedOperatorException;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.Conv;
 import org.helu4j.kernel.ConvGeometry;
+import org.helu4j.kernel.Scratch;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
@@ -42,14 +42,12 @@ final class ConvOp extends Op {
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        ConvGeometry g = geometry(in[0].shape(), in[1].shape(), in[2] == null ? null : in[2].shape());
-        MemorySegment bias = in[2] == null ? null : in[2].segment();
+        Tensor b = in.length > 2 ? in[2] : null;
+        ConvGeometry g = geometry(in[0].shape(), in[1].shape(), b == null ? null : b.shape());
+        MemorySegment bias = b == null ? null : b.segment();
         long floats = Conv.scratchFloats(g);
-        // A per-call scratch until the memory planner hands one out.
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment scratch = floats == 0 ? MemorySegment.NULL : arena.allocate(floats * 4, Tensor.ALIGNMENT);
-            Conv.conv(out[0].segment(), in[0].segment(), in[1].segment(), bias, g, false, scratch);
-        }
+        MemorySegment scratch = floats == 0 ? MemorySegment.NULL : Scratch.get(0, floats * 4);
+        Conv.conv(out[0].segment(), in[0].segment(), in[1].segment(), bias, g, false, scratch);
     }
 
     private ConvGeometry geometry(Shape x, Shape w, Shape bias) {

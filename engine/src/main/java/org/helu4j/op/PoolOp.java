@@ -1,6 +1,5 @@
 package org.helu4j.op;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.helu4j.Tensor;
 import org.helu4j.UnsupportedOperatorException;
@@ -8,6 +7,7 @@ import org.helu4j.graph.Attributes;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.ConvGeometry;
 import org.helu4j.kernel.Pool;
+import org.helu4j.kernel.Scratch;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
@@ -67,14 +67,12 @@ final class PoolOp extends Op {
             return;
         }
         long floats = Pool.scratchFloats(g);
-        // A per-call scratch until the memory planner hands one out.
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment scratch = floats == 0 ? MemorySegment.NULL : arena.allocate(floats * 4, Tensor.ALIGNMENT);
-            if (max) {
-                Pool.maxPool(y, x, g, scratch);
-            } else {
-                Pool.avgPool(y, x, g, countIncludePad, scratch);
-            }
+        // Slot 2: the row buffer is the pool's own (slots 0 and 1 belong to conv and GEMM).
+        MemorySegment scratch = floats == 0 ? MemorySegment.NULL : Scratch.get(2, floats * 4);
+        if (max) {
+            Pool.maxPool(y, x, g, scratch);
+        } else {
+            Pool.avgPool(y, x, g, countIncludePad, scratch);
         }
     }
 
