@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.helu4j.graph.Graph;
 import org.helu4j.graph.ValueInfo;
+import org.helu4j.graph.passes.Optimizer;
 import org.helu4j.onnx.OnnxLoader;
 import org.helu4j.runtime.Plan;
 
@@ -47,7 +48,7 @@ public final class Model implements AutoCloseable {
      * @throws ModelFormatException          if the file is not a valid, consistent ONNX model
      */
     public static Model load(Path file) throws IOException, ModelFormatException {
-        return load(file, List.of());
+        return load(file, LoadOptions.DEFAULT);
     }
 
     /**
@@ -55,25 +56,35 @@ public final class Model implements AutoCloseable {
      * that observe activations, such as dead-unit counting).
      */
     public static Model load(Path file, List<String> extraOutputs) throws IOException, ModelFormatException {
+        return load(file, LoadOptions.DEFAULT.withExtraOutputs(extraOutputs));
+    }
+
+    /** Loads and compiles an ONNX model with the given options. */
+    public static Model load(Path file, LoadOptions options) throws IOException, ModelFormatException {
         Arena arena = Arena.ofShared();
         try {
-            Graph graph = OnnxLoader.load(file, arena);
-            if (!extraOutputs.isEmpty()) {
-                graph = graph.withExtraOutputs(extraOutputs);
-            }
-            return new Model(arena, graph, Plan.compile(graph));
+            return compile(arena, OnnxLoader.load(file, arena), options);
         } catch (IOException | ModelFormatException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
+    private static Model compile(Arena arena, Graph graph, LoadOptions options) throws ModelFormatException {
+        if (!options.extraOutputs().isEmpty()) {
+            graph = graph.withExtraOutputs(options.extraOutputs());
+        }
+        if (options.optimize()) {
+            graph = Optimizer.optimize(graph, arena);
+        }
+        return new Model(arena, graph, Plan.compile(graph));
+    }
+
     /** Loads a model from bytes; external data is refused, since there is no folder to resolve it in. */
     public static Model load(byte[] onnx) throws ModelFormatException {
         Arena arena = Arena.ofShared();
         try {
-            Graph graph = OnnxLoader.load(onnx, arena, null);
-            return new Model(arena, graph, Plan.compile(graph));
+            return compile(arena, OnnxLoader.load(onnx, arena, null), LoadOptions.DEFAULT);
         } catch (ModelFormatException | RuntimeException | Error e) {
             arena.close();
             throw e;

@@ -1,0 +1,50 @@
+package org.helu4j.graph.passes;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.helu4j.graph.Graph;
+import org.helu4j.graph.Node;
+import org.helu4j.graph.ValueInfo;
+
+/** Who produces and who reads each value: the facts every rewrite must check before it moves an edge. */
+final class Uses {
+    private final Map<String, Node> producers = new HashMap<>();
+    private final Map<String, Integer> readers = new HashMap<>();
+    private final Set<String> graphOutputs = new HashSet<>();
+
+    Uses(Graph graph) {
+        for (Node n : graph.nodes()) {
+            for (String out : n.outputs()) {
+                producers.put(out, n);
+            }
+            for (String in : n.inputs()) {
+                if (!in.isEmpty()) {
+                    readers.merge(in, 1, Integer::sum);
+                }
+            }
+        }
+        for (ValueInfo v : graph.outputs()) {
+            graphOutputs.add(v.name());
+        }
+    }
+
+    Node producer(String value) {
+        return producers.get(value);
+    }
+
+    /** True if {@code value} is read by exactly one node input and is not a graph output. */
+    boolean onlyFeedsOneNode(String value) {
+        return readers.getOrDefault(value, 0) == 1 && !graphOutputs.contains(value);
+    }
+
+    boolean isRead(String value) {
+        return readers.containsKey(value) || graphOutputs.contains(value);
+    }
+
+    static Node withInputs(Node n, List<String> inputs) {
+        return new Node(n.name(), n.opType(), n.domain(), n.opset(), inputs, n.outputs(), n.attributes());
+    }
+}
