@@ -8,8 +8,8 @@ import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
 /**
- * Ops whose output is known from attributes or shapes alone, or nearly: Constant, Shape, ConstantOfShape and
- * Range. Their values are declared during inference wherever possible, so they fold away at load time.
+ * Ops whose output is known from attributes or shapes alone, or nearly: Constant, Shape, Size, ConstantOfShape
+ * and Range. Their values are declared during inference wherever possible, so they fold away at load time.
  */
 final class ConstantOps {
     private ConstantOps() {
@@ -84,6 +84,23 @@ final class ConstantOps {
         @Override
         public void run(Tensor[] in, Tensor[] out) {
             compute(in[0].shape()).copyTo(out[0]);
+        }
+    }
+
+    /** Size: the element count, as an int64 scalar. */
+    static final class SizeOf extends Op {
+        SizeOf(Node node) {
+            super(node);
+        }
+
+        @Override
+        public void infer(InferContext ctx) {
+            ctx.output(0, Tensor.ofLongs(new long[] {ctx.shape(0).size()}));
+        }
+
+        @Override
+        public void run(Tensor[] in, Tensor[] out) {
+            out[0].segment().setAtIndex(ValueLayout.JAVA_LONG, 0, in[0].size());
         }
     }
 

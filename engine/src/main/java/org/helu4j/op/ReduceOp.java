@@ -6,23 +6,36 @@ import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.Reduce;
 import org.helu4j.kernel.ref.ReduceRef;
+import org.helu4j.kernel.ref.ReduceRef.Kind;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
 /**
- * ReduceMean, ReduceSum and ReduceMax over float32. Axes are an attribute, except for ReduceSum from opset 13,
- * where they are an optional input (and {@code noop_with_empty_axes} applies); no axes means all axes. When the
- * reduced axes form one block (after dropping unit axes), the input is viewed as [outer, red, inner] and the
- * vector kernel runs; other axis sets take the scalar general path.
+ * The Reduce* family over float32. Axes are an attribute, except for ReduceSum from opset 13, where they are an
+ * optional input (and {@code noop_with_empty_axes} applies); no axes means all axes. For ReduceMean, ReduceSum
+ * and ReduceMax, when the reduced axes form one block (after dropping unit axes), the input is viewed as
+ * [outer, red, inner] and the vector kernel runs. Other axis sets, and ReduceMin, ReduceProd, ReduceL1, ReduceL2,
+ * ReduceSumSquare, ReduceLogSum and ReduceLogSumExp, take the scalar general path.
  */
 final class ReduceOp extends Op {
-    enum Kind { SUM, MEAN, MAX }
-
     private final Kind kind;
     private final boolean keepDims;
     private final boolean noopWithEmptyAxes;
     private final long[] axesAttr;
     private final boolean axesFromInput;
+
+    static void register(java.util.Map<String, OpFactory> m) {
+        m.put("ReduceMean", n -> new ReduceOp(n, Kind.MEAN));
+        m.put("ReduceSum", n -> new ReduceOp(n, Kind.SUM));
+        m.put("ReduceMax", n -> new ReduceOp(n, Kind.MAX));
+        m.put("ReduceMin", n -> new ReduceOp(n, Kind.MIN));
+        m.put("ReduceProd", n -> new ReduceOp(n, Kind.PROD));
+        m.put("ReduceL1", n -> new ReduceOp(n, Kind.L1));
+        m.put("ReduceL2", n -> new ReduceOp(n, Kind.L2));
+        m.put("ReduceSumSquare", n -> new ReduceOp(n, Kind.SUM_SQUARE));
+        m.put("ReduceLogSum", n -> new ReduceOp(n, Kind.LOG_SUM));
+        m.put("ReduceLogSumExp", n -> new ReduceOp(n, Kind.LOG_SUM_EXP));
+    }
 
     ReduceOp(Node node, Kind kind) {
         super(node);
@@ -103,8 +116,8 @@ final class ReduceOp extends Op {
         for (int i = 0; i < g; i++) {
             reducedGroups += groupReduced[i] ? 1 : 0;
         }
-        if (reducedGroups > 1) {
-            ReduceRef.general(out[0].segment(), in[0].segment(), s.dims(), red, kind.ordinal());
+        if (reducedGroups > 1 || !(kind == Kind.SUM || kind == Kind.MEAN || kind == Kind.MAX)) {
+            ReduceRef.general(out[0].segment(), in[0].segment(), s.dims(), red, kind);
             return;
         }
         long outer = 1;
@@ -133,6 +146,7 @@ final class ReduceOp extends Op {
             case SUM -> Reduce.sum(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
             case MEAN -> Reduce.mean(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
             case MAX -> Reduce.max(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
+            default -> throw new IllegalStateException(kind + " has no block kernel");
         }
     }
 }

@@ -37,9 +37,14 @@ final class ShapeOps {
         m.put("Cast", CastOp::new);
         m.put("Expand", ExpandTileOps.Expand::new);
         m.put("Tile", ExpandTileOps.Tile::new);
-        m.put("ReduceMean", n -> new ReduceOp(n, ReduceOp.Kind.MEAN));
-        m.put("ReduceSum", n -> new ReduceOp(n, ReduceOp.Kind.SUM));
-        m.put("ReduceMax", n -> new ReduceOp(n, ReduceOp.Kind.MAX));
+        m.put("Size", ConstantOps.SizeOf::new);
+        m.put("ArgMax", n -> new ArgExtremeOp(n, true));
+        m.put("ArgMin", n -> new ArgExtremeOp(n, false));
+        m.put("GatherElements", GatherElementsOp::new);
+        m.put("DepthToSpace", DepthSpaceOps.DepthToSpace::new);
+        m.put("SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
+        m.put("Trilu", TriluOp::new);
+        ReduceOp.register(m);
     }
 
     /**
