@@ -75,6 +75,25 @@ class ReduceOpTest {
     }
 
     @Test
+    void theOtherReductions() throws Exception {
+        Tensor x = f(new float[] {1, -2, 3, 4, 0.5f, -6}, 2, 3);
+        long[] axes = {1};
+        assertArrayEquals(new float[] {-2, -6}, op("ReduceMin").attr("axes", axes).run1(x).toFloatArray());
+        assertArrayEquals(new float[] {-6, -12}, op("ReduceProd").attr("axes", axes).run1(x).toFloatArray());
+        assertArrayEquals(new float[] {6, 10.5f}, op("ReduceL1").attr("axes", axes).run1(x).toFloatArray());
+        assertArrayEquals(new float[] {14, 52.25f}, op("ReduceSumSquare").attr("axes", axes).run1(x).toFloatArray());
+        float[] l2 = op("ReduceL2").attr("axes", axes).run1(x).toFloatArray();
+        assertEquals(Math.sqrt(14), l2[0], 1e-6);
+        float[] logSum = op("ReduceLogSum").attr("axes", new long[] {0}).run1(x).toFloatArray();
+        assertEquals(Math.log(5), logSum[0], 1e-6);
+        // log-sum-exp does not overflow where exp alone would
+        Tensor big = f(new float[] {1000, 1000}, 2);
+        assertEquals(1000 + Math.log(2), op("ReduceLogSumExp").run1(big).getFloat(0), 1e-3);
+        float[] lse = op("ReduceLogSumExp").attr("axes", axes).attr("keepdims", 0L).run1(x).toFloatArray();
+        assertEquals(Math.log(Math.exp(1) + Math.exp(-2) + Math.exp(3)), lse[0], 1e-5);
+    }
+
+    @Test
     void keepDimsNoopAndDefaults() throws Exception {
         Tensor x = f(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         Tensor all = op("ReduceMean").run1(x);
