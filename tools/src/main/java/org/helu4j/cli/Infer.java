@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code infer} command line. With no arguments it runs the demo. */
 @Command(name = "infer", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Run, evaluate, benchmark and inspect ONNX models with helu4j, a pure-Java inference engine.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ClassifyCommand.class, DeadUnitsCommand.class, EvalCommand.class, InspectCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class Infer {
     public static void main(String[] args) {
         System.exit(run(args));

@@ -3,6 +3,7 @@ package org.helu4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.helu4j.Model;
 import org.helu4j.ModelFormatException;
 
@@ -12,15 +13,35 @@ final class Models {
     }
 
     static Model load(Path file) {
+        return load(file, List.of());
+    }
+
+    /** Loads a model with internal values exposed as extra outputs (see {@link Model#load(Path, List)}). */
+    static Model load(Path file, List<String> extraOutputs) {
         if (!Files.exists(file)) {
             throw new CliException(file + ": no such file");
         }
+        if (Files.isDirectory(file)) {
+            throw new CliException(file + ": is a directory, not an .onnx model");
+        }
         try {
-            return Model.load(file);
+            return Model.load(file, extraOutputs);
         } catch (ModelFormatException e) {
             throw new CliException(file + ": " + e.getMessage());
         } catch (IOException e) {
             throw new CliException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Loads a model with its activation layers (Relu, GELU) exposed, for counting dead units. */
+    static Model loadObserved(Path file, List<ActivationLayers.Layer> layers) {
+        return load(file, ActivationLayers.outputs(layers));
+    }
+
+    /** The activation layers of the model in {@code file}. */
+    static List<ActivationLayers.Layer> layers(Path file) {
+        try (Model plain = load(file)) {
+            return ActivationLayers.of(plain.graph());
         }
     }
 }

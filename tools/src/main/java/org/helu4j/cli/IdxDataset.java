@@ -1,0 +1,172 @@
+package org.helu4j.cli;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * An image classification set in the IDX format of MNIST and Fashion-MNIST: unsigned 8-bit images and labels,
+ * optionally gzipped. Images are kept as bytes (10,000 × 28 × 28 is under 8 MB) and normalized per batch.
+ */
+final class IdxDataset {
+    private static final int IMAGES_MAGIC = 0x00000803;
+    private static final int LABELS_MAGIC = 0x00000801;
+    /** Larger files are refused rather than read: the header is untrusted. */
+    private static final long MAX_PIXELS = 1L << 31;
+
+    private final Path source;
+    private final int count;
+    private final int rows;
+    private final int cols;
+    private final byte[] pixels;
+    private final int[] labels;
+
+    private IdxDataset(Path source, int count, int rows, int cols, byte[] pixels, int[] labels) {
+        this.source = source;
+        this.count = count;
+        this.rows = rows;
+        this.cols = cols;
+        this.pixels = pixels;
+        this.labels = labels;
+    }
+
+    /** Reads {@code *images-idx3-ubyte[.gz]} and {@code *labels-idx1-ubyte[.gz]} from {@code dir}, the test set if several. */
+    static IdxDataset load(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new CliException(dir + (Files.exists(dir) ? ": not a directory" : ": no such directory")
+                    + " (expected a folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz)");
+        }
+        Path images = find(dir, "images-idx3-ubyte");
+        Path labelFile = find(dir, "labels-idx1-ubyte");
+        return read(images, labelFile);
+    }
+
+    static IdxDataset read(Path images, Path labelFile) throws IOException {
+        int[] labels = readLabels(labelFile);
+        try (DataInputStream in = open(images)) {
+            int magic = in.readInt();
+            if (magic != IMAGES_MAGIC) {
+                throw new CliException(images + ": not an IDX image file (magic 0x" + Integer.toHexString(magic) + ")");
+            }
+            int n = in.readInt();
+            int rows = in.readInt();
+            int cols = in.readInt();
+            if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > MAX_PIXELS) {
+                throw new CliException(images + ": implausible IDX header " + n + " × " + rows + " × " + cols);
+            }
+            if (n != labels.length) {
+                throw new CliException(images + " holds " + n + " images but " + labelFile + " holds " + labels.length
+                        + " labels");
+            }
+            byte[] pixels = new byte[n * rows * cols];
+            in.readFully(pixels);
+            return new IdxDataset(images.getParent(), n, rows, cols, pixels, labels);
+        } catch (EOFException e) {
+            throw new CliException(images + ": truncated IDX file");
+        }
+    }
+
+    private static int[] readLabels(Path file) throws IOException {
+        try (DataInputStream in = open(file)) {
+            int magic = in.readInt();
+            if (magic != LABELS_MAGIC) {
+                throw new CliException(file + ": not an IDX label file (magic 0x" + Integer.toHexString(magic) + ")");
+            }
+            int n = in.readInt();
+            if (n < 0 || n > MAX_PIXELS) {
+                throw new CliException(file + ": implausible label count " + n);
+            }
+            byte[] raw = new byte[n];
+            in.readFully(raw);
+            int[] labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = raw[i] & 0xff;
+            }
+            return labels;
+        } catch (EOFException e) {
+            throw new CliException(file + ": truncated IDX file");
+        }
+    }
+
+    /** Prefers the test split ({@code t10k-}) when the folder also holds the training split. */
+    private static Path find(Path dir, String kind) throws IOException {
+        List<Path> found;
+        try (Stream<Path> files = Files.list(dir)) {
+            found = files.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.endsWith(kind) || name.endsWith(kind + ".gz");
+            }).sorted().toList();
+        }
+        if (found.isEmpty()) {
+            throw new CliException(dir + ": no *" + kind + "[.gz] file (an IDX data set such as Fashion-MNIST)");
+        }
+        return found.stream().filter(p -> p.getFileName().toString().startsWith("t10k")).findFirst()
+                .orElse(found.get(0));
+    }
+
+    /** Opens a plain or gzipped file, told apart by the gzip magic rather than the name. */
+    private static DataInputStream open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new CliException(file + ": no such file");
+        }
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        in.mark(2);
+        int b0 = in.read();
+        int b1 = in.read();
+        in.reset();
+        if (b0 == 0x1f && b1 == 0x8b) {
+            in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+        }
+        return new DataInputStream(in);
+    }
+
+    Path source() {
+        return source;
+    }
+
+    int size() {
+        return count;
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    int cols() {
+        return cols;
+    }
+
+    int label(int i) {
+        return labels[i];
+    }
+
+    /** The raw 8-bit pixels of image {@code i}, row-major. */
+    int pixel(int i, int offset) {
+        return pixels[i * rows * cols + offset] & 0xff;
+    }
+
+    /** Images {@code [from, from + n)} as {@code (pixel/255 - mean)/std}, one image after another. */
+    float[] normalized(int from, int n, Preprocessing pre) {
+        int area = rows * cols;
+        float[] out = new float[n * area];
+        for (int i = 0, p = from * area; i < out.length; i++, p++) {
+            out[i] = pre.apply(pixels[p] & 0xff);
+        }
+        return out;
+    }
+
+    /** The first {@code n} images only (a quick look, or a test). */
+    IdxDataset head(int n) {
+        int m = Math.min(n, count);
+        byte[] px = Arrays.copyOf(pixels, m * rows * cols);
+        return new IdxDataset(source, m, rows, cols, px, Arrays.copyOf(labels, m));
+    }
+}
