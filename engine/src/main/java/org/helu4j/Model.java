@@ -93,8 +93,17 @@ public final class Model implements AutoCloseable {
 
     /** A new session for the calling thread. Sessions are cheap; their buffers grow on first use. */
     public Session newSession() {
+        return newSession(1);
+    }
+
+    /**
+     * A new session whose kernels split large operations over {@code threads} threads: the calling thread plus
+     * workers from a pool shared by the process (like ONNX Runtime's intra-op threads). Use 1 when many sessions
+     * already run in parallel.
+     */
+    public Session newSession(int threads) {
         ensureOpen();
-        return new Session(this);
+        return new Session(this, threads);
     }
 
     /** The inputs a caller must feed, in order. A dimension of -1 is symbolic (for example the batch). */

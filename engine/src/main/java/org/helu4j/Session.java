@@ -18,9 +18,9 @@ public final class Session implements AutoCloseable {
     private final Executor executor;
     private boolean closed;
 
-    Session(Model model) {
+    Session(Model model, int threads) {
         this.model = model;
-        this.executor = new Executor(model.plan());
+        this.executor = new Executor(model.plan(), threads);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.helu4j.Tensor;
 import org.helu4j.graph.ValueInfo;
+import org.helu4j.kernel.Parallel;
 import org.helu4j.op.InferContext;
 import org.helu4j.op.Op;
 import org.helu4j.tensor.DType;
@@ -32,8 +33,14 @@ public final class Executor implements AutoCloseable {
     private Shape[] lastShapes;
     private long[][] lastLongs;
     private boolean shapesDependOnData;
+    private final int threads;
 
-    public Executor(Plan plan) {
+    /** An executor whose kernels split their work over {@code threads} threads (the caller's included). */
+    public Executor(Plan plan, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        this.threads = threads;
         this.plan = plan;
         int slots = plan.slotNames.length;
         this.buffers = new MemorySegment[slots];
@@ -51,10 +58,16 @@ public final class Executor implements AutoCloseable {
      * the next run.
      */
     public Tensor[] run(Tensor[] inputs) {
-        if (lastShapes != null && !shapesDependOnData && sameAsLastRun(inputs)) {
-            replay(inputs);
-        } else {
-            infer(inputs);
+        int callerParallelism = Parallel.parallelism();
+        Parallel.setParallelism(threads);
+        try {
+            if (lastShapes != null && !shapesDependOnData && sameAsLastRun(inputs)) {
+                replay(inputs);
+            } else {
+                infer(inputs);
+            }
+        } finally {
+            Parallel.setParallelism(callerParallelism);
         }
         for (int i = 0; i < outputs.length; i++) {
             outputs[i] = values[plan.outputSlots[i]];
