@@ -35,6 +35,11 @@ public final class Executor implements AutoCloseable {
     private boolean shapesDependOnData;
     private final int threads;
 
+    /** A single-threaded executor. */
+    public Executor(Plan plan) {
+        this(plan, 1);
+    }
+
     /** An executor whose kernels split their work over {@code threads} threads (the caller's included). */
     public Executor(Plan plan, int threads) {
         if (threads < 1) {
