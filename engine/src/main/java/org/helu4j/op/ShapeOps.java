@@ -44,6 +44,8 @@ final class ShapeOps {
         m.put("DepthToSpace", DepthSpaceOps.DepthToSpace::new);
         m.put("SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
         m.put("Trilu", TriluOp::new);
+        m.put("Resize", ResizeOp::new);
+        m.put("Upsample", ResizeOp::new);
         ReduceOp.register(m);
     }
 
