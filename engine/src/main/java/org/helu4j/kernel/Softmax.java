@@ -58,22 +58,34 @@ public final class Softmax {
             vmax = vmax.lanewise(VectorOperators.MAX, load(x, xo + i, tail), tail);
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
+        // Kahan-compensated sums per lane, then a double reduction: log(sum) stays accurate when the largest
+        // term (exactly 1) dominates, which is where LogSoftmax outputs are close to 0 and an absolute error shows.
         FloatVector vsum = FloatVector.zero(F);
+        FloatVector vc = FloatVector.zero(F);
         for (i = 0; i < bound; i += LANES) {  // hot: exp of every element
             FloatVector e = load(x, xo + i).sub(max).lanewise(VectorOperators.EXP);
             if (!log) {
                 e.intoMemorySegment(out, (o + i) * 4, NATIVE);
             }
-            vsum = vsum.add(e);
+            FloatVector y = e.sub(vc);
+            FloatVector t = vsum.add(y);
+            vc = t.sub(vsum).sub(y);
+            vsum = t;
         }
         if (i < n) {
             FloatVector e = load(x, xo + i, tail).sub(max).lanewise(VectorOperators.EXP);
             if (!log) {
                 e.intoMemorySegment(out, (o + i) * 4, NATIVE, tail);
             }
-            vsum = vsum.add(e, tail);
+            FloatVector y = FloatVector.zero(F).blend(e, tail).sub(vc);
+            FloatVector t = vsum.add(y);
+            vc = t.sub(vsum).sub(y);
+            vsum = t;
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        double sum = 0;
+        for (int l = 0; l < LANES; l++) {
+            sum += (double) vsum.lane(l) - vc.lane(l);
+        }
         if (log) {
             float logSum = (float) Math.log(sum);
             for (i = 0; i < bound; i += LANES) {
@@ -83,7 +95,7 @@ public final class Softmax {
                 load(x, xo + i, tail).sub(max).sub(logSum).intoMemorySegment(out, (o + i) * 4, NATIVE, tail);
             }
         } else {
-            float inv = 1f / sum;
+            float inv = (float) (1 / sum);
             for (i = 0; i < bound; i += LANES) {
                 load(out, o + i).mul(inv).intoMemorySegment(out, (o + i) * 4, NATIVE);
             }
@@ -101,20 +113,25 @@ public final class Softmax {
             vmax = vmax.max(load(x, xo + k * inner, m));
         }
         FloatVector vsum = FloatVector.zero(F);
+        FloatVector vc = FloatVector.zero(F);  // Kahan compensation, as in row()
         for (long k = 0; k < n; k++) {
             FloatVector e = load(x, xo + k * inner, m).sub(vmax).lanewise(VectorOperators.EXP);
             if (!log) {
                 e.intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
             }
-            vsum = vsum.add(e);
+            FloatVector y = e.sub(vc);
+            FloatVector t = vsum.add(y);
+            vc = t.sub(vsum).sub(y);
+            vsum = t;
         }
         if (log) {
-            FloatVector logSum = vsum.lanewise(VectorOperators.LOG);
+            // sum = vsum - vc, so log(sum) = log(vsum) + log1p(-vc / vsum) ~ log(vsum) - vc / vsum
+            FloatVector logSum = vsum.lanewise(VectorOperators.LOG).sub(vc.div(vsum));
             for (long k = 0; k < n; k++) {
                 load(x, xo + k * inner, m).sub(vmax).sub(logSum).intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
             }
         } else {
-            FloatVector inv = FloatVector.broadcast(F, 1f).div(vsum);
+            FloatVector inv = FloatVector.broadcast(F, 1f).div(vsum.sub(vc));
             for (long k = 0; k < n; k++) {
                 load(out, o + k * inner, m).mul(inv).intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
             }
