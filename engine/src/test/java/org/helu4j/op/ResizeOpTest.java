@@ -1,0 +1,69 @@
+package org.helu4j.op;
+
+import static org.helu4j.op.ShapeOpRunner.f;
+import static org.helu4j.op.ShapeOpRunner.iota;
+import static org.helu4j.op.ShapeOpRunner.ls;
+import static org.helu4j.op.ShapeOpRunner.op;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.helu4j.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Resize and Upsample on small cases worked out by hand (PyTorch's interpolate gives the same numbers). */
+class ResizeOpTest {
+    private static final Tensor NONE = f(new float[0], 0);
+
+    @Test
+    void nearestDoublingAsPyTorchExportsIt() throws Exception {
+        Tensor x = iota(1, 1, 2, 2);
+        Tensor y = op("Resize").attr("mode", "nearest").attr("coordinate_transformation_mode", "asymmetric")
+                .attr("nearest_mode", "floor").run1(x, NONE, f(new float[] {1, 1, 2, 2}, 4));
+        assertArrayEquals(new long[] {1, 1, 4, 4}, y.dims());
+        assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3}, y.toFloatArray());
+        Tensor old = op("Upsample").opset(7).attr("scales", new float[] {1, 1, 2, 2}).run1(x);
+        assertArrayEquals(y.toFloatArray(), old.toFloatArray());
+        Tensor v9 = op("Upsample").opset(9).run1(x, f(new float[] {1, 1, 2, 2}, 4));
+        assertArrayEquals(y.toFloatArray(), v9.toFloatArray());
+    }
+
+    @Test
+    void bilinearCornersAndHalfPixel() throws Exception {
+        Tensor x = f(new float[] {0, 2, 4, 6}, 1, 1, 2, 2);
+        Tensor corners = op("Resize").attr("mode", "linear").attr("coordinate_transformation_mode", "align_corners")
+                .run1(x, NONE, NONE, ls(1, 1, 3, 3));
+        assertArrayEquals(new float[] {0, 1, 2, 2, 3, 4, 4, 5, 6}, corners.toFloatArray(), 1e-6f);
+        // half_pixel 2x: inner samples at 1/4 and 3/4, the edges clamped
+        Tensor half = op("Resize").attr("mode", "linear").run1(f(new float[] {0, 4}, 1, 2), NONE, f(new float[] {1, 2}, 2));
+        assertArrayEquals(new float[] {0, 1, 3, 4}, half.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void cubicReproducesALinearRamp() throws Exception {
+        // the cubic kernel interpolates linear data exactly away from the edges
+        Tensor ramp = iota(1, 8);
+        Tensor y = op("Resize").attr("mode", "cubic").attr("coordinate_transformation_mode", "align_corners")
+                .run1(ramp, NONE, NONE, ls(1, 15));
+        float[] v = y.toFloatArray();
+        for (int j = 2; j < 13; j++) {
+            org.junit.jupiter.api.Assertions.assertEquals(j * 0.5f, v[j], 1e-5f);
+        }
+    }
+
+    @Test
+    void cropAndResizeExtrapolates() throws Exception {
+        Tensor x = iota(1, 4);
+        Tensor y = op("Resize").attr("mode", "linear").attr("coordinate_transformation_mode", "tf_crop_and_resize")
+                .attr("extrapolation_value", -1f).run1(x, f(new float[] {0, 0.5f, 1, 1.5f}, 4), NONE, ls(1, 3));
+        assertArrayEquals(new float[] {1.5f, 3, -1}, y.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        Tensor x = iota(1, 1, 2, 2);
+        assertThrows(IllegalArgumentException.class, () -> op("Resize").run1(x, NONE, f(new float[] {2, 2}, 2)));
+        assertThrows(IllegalArgumentException.class, () -> op("Resize").run1(x, NONE, f(new float[] {1, 1, 2, 2}, 4), ls(1, 1, 4, 4)));
+        assertThrows(IllegalArgumentException.class, () -> op("Resize").run1(x, NONE, f(new float[] {1, 1, -2, 2}, 4)));
+        assertThrows(Exception.class, () -> op("Resize").attr("mode", "area").create());
+    }
+}
