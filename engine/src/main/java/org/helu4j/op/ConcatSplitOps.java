@@ -102,7 +102,7 @@ final class ConcatSplitOps {
                 if (s < 0) {
                     throw new IllegalArgumentException("negative split size in " + Arrays.toString(split));
                 }
-                sum += s;
+                sum = Math.addExact(sum, s);
             }
             if (split.length != parts || sum != in.dim(a)) {
                 throw new IllegalArgumentException("split " + Arrays.toString(split) + " does not divide axis " + a

@@ -18,7 +18,7 @@ final class DepthSpaceOps {
         Rearrange(Node node) {
             super(node);
             long bs = node.attributes().getInt("blocksize", 0);
-            if (bs < 1 || bs > 1 << 16) {
+            if (bs < 1 || bs > 1 << 12) {
                 throw new IllegalArgumentException("attribute 'blocksize' must be a positive integer, not " + bs);
             }
             b = (int) bs;

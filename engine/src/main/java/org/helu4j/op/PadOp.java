@@ -49,7 +49,7 @@ final class PadOp extends Op {
         }
         long[] dims = new long[r];
         for (int k = 0; k < r; k++) {
-            dims[k] = in.dim(k) + pads[k] + pads[k + r];
+            dims[k] = Math.addExact(Math.addExact(in.dim(k), pads[k]), pads[k + r]);
             if (dims[k] < 0) {
                 throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " crop more than all of " + in);
             }

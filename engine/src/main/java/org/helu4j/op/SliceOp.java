@@ -52,6 +52,7 @@ final class SliceOp extends Op {
             if (step == 0) {
                 throw new IllegalArgumentException("slice step cannot be 0");
             }
+            step = Math.max(-dim - 1, Math.min(dim + 1, step)); // a larger stride still takes one element; no overflow
             long start = starts[i] < 0 ? starts[i] + dim : starts[i];
             long end = ends[i] < 0 ? ends[i] + dim : ends[i];
             long count;

@@ -112,6 +112,17 @@ class DataMoveOpsTest {
                 .attr("axes", new long[] {1}).run1(iotaLong(2, 5));
         assertArrayEquals(new long[] {10, 20, 60, 70}, old.toLongArray());
         assertThrows(IllegalArgumentException.class, () -> op("Slice").run1(x, ls(0), ls(1), ls(0), ls(0)));
+        Tensor farStep = op("Slice").run1(x, ls(-1), ls(Long.MIN_VALUE), ls(1), ls(Long.MIN_VALUE));
+        assertArrayEquals(new float[] {4, 9, 14}, farStep.toFloatArray());
+    }
+
+    @Test
+    void absurdArgumentsFailCleanly() {
+        assertThrows(RuntimeException.class, () -> op("Pad").run1(iota(2), ls(Long.MAX_VALUE, Long.MAX_VALUE)));
+        assertThrows(IllegalArgumentException.class, () -> op("Tile").run1(iota(2, 2), ls(1L << 20, 1L << 20)));
+        assertThrows(IllegalArgumentException.class, () -> op("Expand").run1(iota(1), ls(-5)));
+        assertThrows(IllegalArgumentException.class, () -> op("Reshape").run1(iota(4), ls(1L << 40, -1)));
+        assertThrows(IllegalArgumentException.class, () -> op("ConstantOfShape").run1(ls(1L << 20, 1L << 20)));
     }
 
     /** Naive Pad of a 2-D tensor. */
