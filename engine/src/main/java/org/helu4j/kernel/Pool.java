@@ -27,17 +27,26 @@ public final class Pool {
 
     /** Floats of scratch that {@link #maxPool} and {@link #avgPool} need: the row buffer and the W divisors. */
     public static long scratchFloats(ConvGeometry g) {
-        return Vectors.SCALAR || g.outW == 0 ? 0 : rowLength(g) + g.outW;
+        return separable(g) ? rowLength(g) + g.outW : 0;
+    }
+
+    /**
+     * True when the two-pass vector path applies: not the scalar build, and a row buffer of sane size (absurd
+     * strides or pads on a small input would ask for a buffer far larger than the data; the reference loop
+     * handles those without one).
+     */
+    private static boolean separable(ConvGeometry g) {
+        return !Vectors.SCALAR && g.outW > 0 && rowLength(g) <= 2L * ((long) g.inW + g.outW) + 4096;
     }
 
     /** The padded input row that the output row's windows cover, in elements. */
-    private static int rowLength(ConvGeometry g) {
-        return (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW + 1;
+    private static long rowLength(ConvGeometry g) {
+        return (long) (g.outW - 1) * g.strideW + (long) (g.kW - 1) * g.dilW + 1;
     }
 
     /** Max pooling of in [N, C, D, H, W] into out [N, C, oD, oH, oW]; NaN in a window gives NaN. */
     public static void maxPool(MemorySegment out, MemorySegment in, ConvGeometry g, MemorySegment scratch) {
-        if (Vectors.SCALAR) {
+        if (!separable(g)) {
             PoolRef.maxPool(out, null, in, g, false);
             return;
         }
@@ -56,7 +65,7 @@ public final class Pool {
     /** Average pooling; see {@link PoolRef#avgPool} for the divisor. */
     public static void avgPool(MemorySegment out, MemorySegment in, ConvGeometry g, boolean countIncludePad,
             MemorySegment scratch) {
-        if (Vectors.SCALAR) {
+        if (!separable(g)) {
             PoolRef.avgPool(out, in, g, countIncludePad);
             return;
         }
@@ -69,7 +78,7 @@ public final class Pool {
             return;
         }
         float fill = max ? Float.NEGATIVE_INFINITY : 0f;
-        int len = rowLength(g);
+        int len = (int) rowLength(g);
         // row[j] holds input column j - padW; [lo, hi) is the part inside the input.
         int lo = Math.min(g.padW, len);
         int hi = Math.max(lo, Math.min(len, g.padW + g.inW));

@@ -121,6 +121,10 @@ final class ConvWindow {
                 case VALID -> {
                 }
             }
+            if (in[i] + begin + end > MAX_VALUE) {
+                throw new IllegalArgumentException("padded input size " + (in[i] + begin + end) + " on spatial axis " + i
+                        + " is out of range");
+            }
             long o = ConvGeometry.outputSize(in[i], kernel[i], s[i], d[i], begin, end,
                     ceilMode && autoPad == AutoPad.NOTSET);
             if (o < 1) {

@@ -145,4 +145,19 @@ class PoolTest {
             assertEquals("[4, 10, 16, 22]", Arrays.toString(idx.toArray(ValueLayout.JAVA_LONG)));
         }
     }
+
+    @Test
+    void absurdPaddingNeedsNoScratch() {
+        // A 1-element row padded by a million on each side, stride a million: three windows, one of them on data.
+        ConvGeometry g = new ConvGeometry(1, 1, 1, 1, a(1), a(1), a(1_000_000), a(1), a(1_000_000), a(1_000_000), a(3));
+        assertEquals(0, Pool.scratchFloats(g));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = filled(arena, 1, 2.5f);
+            MemorySegment out = filled(arena, 3, SENTINEL);
+            Pool.maxPool(out, in, g, MemorySegment.NULL);
+            assertEquals("[-Infinity, 2.5, -Infinity]", Arrays.toString(out.toArray(ValueLayout.JAVA_FLOAT)));
+            Pool.avgPool(out, in, g, true, MemorySegment.NULL);
+            assertEquals("[0.0, 2.5, 0.0]", Arrays.toString(out.toArray(ValueLayout.JAVA_FLOAT)));
+        }
+    }
 }
