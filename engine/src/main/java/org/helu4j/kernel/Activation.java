@@ -256,4 +256,82 @@ public final class Activation {
             geluTanh(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
         }
     }
+
+    public static FloatVector hardSwish(FloatVector x) {
+        return x.mul(x.mul(1f / 6).add(0.5f).max(0f).min(1f));
+    }
+
+    public static void hardSwish(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            ActivationRef.hardSwish(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            hardSwish(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            hardSwish(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector thresholdedRelu(FloatVector x, float alpha) {
+        return FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, alpha));
+    }
+
+    public static void thresholdedRelu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        if (SCALAR) {
+            ActivationRef.thresholdedRelu(out, o, x, xo, n, alpha);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            thresholdedRelu(load(x, xo + i), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            thresholdedRelu(load(x, xo + i, m), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector celu(FloatVector x, float alpha) {
+        FloatVector neg = x.mul(1f / alpha).lanewise(VectorOperators.EXPM1).mul(alpha).min(0f);
+        return x.max(0f).add(neg);
+    }
+
+    public static void celu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        if (SCALAR) {
+            ActivationRef.celu(out, o, x, xo, n, alpha);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            celu(load(x, xo + i), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            celu(load(x, xo + i, m), alpha).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static FloatVector shrink(FloatVector x, float lambd, float bias) {
+        FloatVector r = FloatVector.zero(F).blend(x.sub(bias), x.compare(VectorOperators.GT, lambd));
+        return r.blend(x.add(bias), x.compare(VectorOperators.LT, -lambd));
+    }
+
+    public static void shrink(MemorySegment out, long o, MemorySegment x, long xo, long n, float lambd, float bias) {
+        if (SCALAR) {
+            ActivationRef.shrink(out, o, x, xo, n, lambd, bias);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            shrink(load(x, xo + i), lambd, bias).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            shrink(load(x, xo + i, m), lambd, bias).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
 }

@@ -144,6 +144,52 @@ public final class Unary {
         }
     }
 
+    public static void round(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            UnaryRef.round(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            rint(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            rint(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    public static void sign(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        if (SCALAR) {
+            UnaryRef.sign(out, o, x, xo, n);
+            return;
+        }
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            sign(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            sign(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        }
+    }
+
+    /**
+     * Round half to even: below 2^23, adding and subtracting 2^23 leaves the integer the FPU's round-to-nearest-even
+     * picks; from 2^23 up (and NaN, Inf) floats are integral already. The sign is restored, so rint(-0.4) = -0.0.
+     */
+    static FloatVector rint(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector r = withSignOf(ax.add(8388608f).sub(8388608f), x);
+        return x.blend(r, ax.compare(VectorOperators.LT, 8388608f));
+    }
+
+    /** -1 below 0, +1 above, x itself for ±0 and NaN (Math.signum). */
+    static FloatVector sign(FloatVector x) {
+        FloatVector r = x.blend(1f, x.compare(VectorOperators.GT, 0f));
+        return r.blend(-1f, x.compare(VectorOperators.LT, 0f));
+    }
+
     public static void erf(MemorySegment out, long o, MemorySegment x, long xo, long n) {
         if (SCALAR) {
             UnaryRef.erf(out, o, x, xo, n);

@@ -44,6 +44,12 @@ final class ElementwiseOps {
         unary(m, "HardSigmoid", Kind.HARD_SIGMOID);
         unary(m, "Softplus", Kind.SOFTPLUS);
         unary(m, "Softsign", Kind.SOFTSIGN);
+        unary(m, "HardSwish", Kind.HARD_SWISH);
+        unary(m, "ThresholdedRelu", Kind.THRESHOLDED_RELU);
+        unary(m, "Celu", Kind.CELU);
+        unary(m, "Shrink", Kind.SHRINK);
+        unary(m, "Round", Kind.ROUND);
+        unary(m, "Sign", Kind.SIGN);
 
         m.put("Softmax", n -> new SoftmaxOp(n, false));
         m.put("LogSoftmax", n -> new SoftmaxOp(n, true));

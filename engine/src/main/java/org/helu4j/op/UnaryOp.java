@@ -11,13 +11,13 @@ import org.helu4j.tensor.Shape;
 
 /**
  * The one-input elementwise operators: activations and math functions, on float32. Attributes are read once
- * here; {@link #run} is a single kernel call. Neg and Abs also take int64 (a scalar loop, folded during inference
- * when the value is known).
+ * here; {@link #run} is a single kernel call. Neg, Abs and Sign also take int64 (a scalar loop, folded during
+ * inference when the value is known).
  */
 final class UnaryOp extends Op {
     enum Kind {
         RELU, LEAKY_RELU, SIGMOID, TANH, ERF, GELU, GELU_TANH, CLIP, NEG, ABS, EXP, LOG, SQRT, RECIPROCAL, FLOOR,
-        CEIL, ELU, SELU, HARD_SIGMOID, SOFTPLUS, SOFTSIGN
+        CEIL, ELU, SELU, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, HARD_SWISH, THRESHOLDED_RELU, CELU, SHRINK, ROUND, SIGN
     }
 
     private final Kind kind;
@@ -37,7 +37,17 @@ final class UnaryOp extends Op {
         float max = Float.POSITIVE_INFINITY;
         switch (kind) {
             case LEAKY_RELU -> a = at.getFloat("alpha", 0.01f);
-            case ELU -> a = at.getFloat("alpha", 1f);
+            case ELU, THRESHOLDED_RELU -> a = at.getFloat("alpha", 1f);
+            case CELU -> {
+                a = at.getFloat("alpha", 1f);
+                if (a == 0) {
+                    throw new IllegalArgumentException("Celu's alpha must not be 0");
+                }
+            }
+            case SHRINK -> {
+                a = at.getFloat("lambd", 0.5f);
+                b = at.getFloat("bias", 0f);
+            }
             case SELU -> {
                 a = at.getFloat("alpha", 1.67326319217681884765625f);
                 b = at.getFloat("gamma", 1.05070102214813232421875f);
@@ -77,7 +87,7 @@ final class UnaryOp extends Op {
     public void infer(InferContext ctx) {
         DType t = ctx.type(0);
         Shape s = ctx.shape(0);
-        if (t != DType.FLOAT32 && !(t == DType.INT64 && (kind == Kind.NEG || kind == Kind.ABS))) {
+        if (t != DType.FLOAT32 && !(t == DType.INT64 && (kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN))) {
             throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + t);
         }
         if (kind == Kind.CLIP) {
@@ -99,7 +109,11 @@ final class UnaryOp extends Op {
         if (in[0].type() == DType.INT64) {
             for (long i = 0; i < n; i++) {
                 long v = x.getAtIndex(ValueLayout.JAVA_LONG, i);
-                y.setAtIndex(ValueLayout.JAVA_LONG, i, kind == Kind.NEG ? -v : Math.abs(v));
+                y.setAtIndex(ValueLayout.JAVA_LONG, i, switch (kind) {
+                    case NEG -> -v;
+                    case ABS -> Math.abs(v);
+                    default -> Long.signum(v);
+                });
             }
             return;
         }
@@ -125,6 +139,12 @@ final class UnaryOp extends Op {
             case HARD_SIGMOID -> Activation.hardSigmoid(y, 0, x, 0, n, alpha, beta);
             case SOFTPLUS -> Activation.softplus(y, 0, x, 0, n);
             case SOFTSIGN -> Activation.softsign(y, 0, x, 0, n);
+            case HARD_SWISH -> Activation.hardSwish(y, 0, x, 0, n);
+            case THRESHOLDED_RELU -> Activation.thresholdedRelu(y, 0, x, 0, n, alpha);
+            case CELU -> Activation.celu(y, 0, x, 0, n, alpha);
+            case SHRINK -> Activation.shrink(y, 0, x, 0, n, alpha, beta);
+            case ROUND -> Unary.round(y, 0, x, 0, n);
+            case SIGN -> Unary.sign(y, 0, x, 0, n);
         }
     }
 
@@ -136,7 +156,8 @@ final class UnaryOp extends Op {
     @Override
     public String describe() {
         return switch (kind) {
-            case LEAKY_RELU, ELU -> node.opType() + "(alpha=" + alpha + ")";
+            case LEAKY_RELU, ELU, THRESHOLDED_RELU, CELU -> node.opType() + "(alpha=" + alpha + ")";
+            case SHRINK -> node.opType() + "(lambd=" + alpha + ", bias=" + beta + ")";
             case SELU -> node.opType() + "(alpha=" + alpha + ", gamma=" + beta + ")";
             case HARD_SIGMOID -> node.opType() + "(alpha=" + alpha + ", beta=" + beta + ")";
             case GELU_TANH -> "Gelu(tanh)";

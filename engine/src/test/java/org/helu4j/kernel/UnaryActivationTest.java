@@ -55,6 +55,15 @@ class UnaryActivationTest {
                 new Case("softsign", Activation::softsign, ActivationRef::softsign, 20, 0, 2.4e-7),
                 new Case("gelu", Activation::gelu, ActivationRef::gelu, 6, 3e-7, 3e-7),
                 new Case("geluTanh", Activation::geluTanh, ActivationRef::geluTanh, 6, 3e-7, 3e-7),
+                new Case("hardSwish", Activation::hardSwish, ActivationRef::hardSwish, 6, 6e-8, 2.4e-7),
+                new Case("thresholdedRelu", (o, oo, x, xo, n) -> Activation.thresholdedRelu(o, oo, x, xo, n, 0.3f),
+                        (o, oo, x, xo, n) -> ActivationRef.thresholdedRelu(o, oo, x, xo, n, 0.3f), 4, 0, 0),
+                new Case("celu", (o, oo, x, xo, n) -> Activation.celu(o, oo, x, xo, n, 0.8f),
+                        (o, oo, x, xo, n) -> ActivationRef.celu(o, oo, x, xo, n, 0.8f), 6, 0, 3.6e-7),
+                new Case("shrink", (o, oo, x, xo, n) -> Activation.shrink(o, oo, x, xo, n, 0.5f, 0.25f),
+                        (o, oo, x, xo, n) -> ActivationRef.shrink(o, oo, x, xo, n, 0.5f, 0.25f), 4, 0, 0),
+                new Case("round", Unary::round, UnaryRef::round, 1e8f, 0, 0),
+                new Case("sign", Unary::sign, UnaryRef::sign, 4, 0, 0),
                 new Case("neg", Unary::neg, UnaryRef::neg, 4, 0, 0),
                 new Case("abs", Unary::abs, UnaryRef::abs, 4, 0, 0),
                 new Case("exp", Unary::exp, UnaryRef::exp, 80, 0, 2.4e-7),
@@ -146,8 +155,9 @@ class UnaryActivationTest {
     }
 
     @Test
-    void floorAndCeilKeepTheSignOfZero() {
-        float[] in = {-0.5f, 0.5f, -0f, 0f, -1.5f, 1.5f, 8388607.5f, -8388607.5f, 1e20f, -3f, Float.NaN};
+    void floorCeilAndRoundKeepTheSignOfZeroAndRoundHalvesToEven() {
+        float[] in = {-0.5f, 0.5f, -0f, 0f, -1.5f, 1.5f, 2.5f, -2.5f, 0.49999997f, -0.4f, 8388607.5f, -8388607.5f,
+            4194302.5f, 1e20f, -3f, Float.NaN};
         try (Arena arena = Arena.ofConfined()) {
             long n = in.length;
             MemorySegment x = arena.allocate(n * 4, 64);
@@ -162,6 +172,10 @@ class UnaryActivationTest {
             Unary.ceil(y, 0, x, 0, n);
             for (int i = 0; i < n; i++) {
                 assertEquals((float) Math.ceil(in[i]), get(y, i), "ceil(" + in[i] + ")");
+            }
+            Unary.round(y, 0, x, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals((float) Math.rint(in[i]), get(y, i), "round(" + in[i] + ")");
             }
         }
     }

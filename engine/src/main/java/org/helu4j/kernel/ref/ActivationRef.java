@@ -105,4 +105,36 @@ public final class ActivationRef {
             out.setAtIndex(F32, o + i, (float) (0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v * v * v)))));
         }
     }
+
+    /** x * hardSigmoid(x) with alpha 1/6, beta 1/2 (ONNX HardSwish). */
+    public static void hardSwish(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        for (long i = 0; i < n; i++) {
+            double v = x.getAtIndex(F32, xo + i);
+            out.setAtIndex(F32, o + i, (float) (v * Math.min(Math.max(v / 6 + 0.5, 0), 1)));
+        }
+    }
+
+    /** x above alpha, 0 otherwise (NaN gives 0: the comparison is false). */
+    public static void thresholdedRelu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        for (long i = 0; i < n; i++) {
+            float v = x.getAtIndex(F32, xo + i);
+            out.setAtIndex(F32, o + i, v > alpha ? v : 0f);
+        }
+    }
+
+    /** max(0, x) + min(0, alpha (e^(x/alpha) - 1)). */
+    public static void celu(MemorySegment out, long o, MemorySegment x, long xo, long n, float alpha) {
+        for (long i = 0; i < n; i++) {
+            double v = x.getAtIndex(F32, xo + i);
+            out.setAtIndex(F32, o + i, (float) (Math.max(0, v) + Math.min(0, alpha * Math.expm1(v / alpha))));
+        }
+    }
+
+    /** x + bias below -lambd, x - bias above lambd, 0 between (NaN gives 0). */
+    public static void shrink(MemorySegment out, long o, MemorySegment x, long xo, long n, float lambd, float bias) {
+        for (long i = 0; i < n; i++) {
+            float v = x.getAtIndex(F32, xo + i);
+            out.setAtIndex(F32, o + i, v < -lambd ? v + bias : v > lambd ? v - bias : 0f);
+        }
+    }
 }

@@ -63,6 +63,20 @@ public final class UnaryRef {
         }
     }
 
+    /** Math.rint: halves round to even, as ONNX Round (NumPy) does; rint(-0.4) = -0.0. */
+    public static void round(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F32, o + i, (float) Math.rint(x.getAtIndex(F32, xo + i)));
+        }
+    }
+
+    /** Math.signum: -1, +1, or x itself for ±0 and NaN. */
+    public static void sign(MemorySegment out, long o, MemorySegment x, long xo, long n) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F32, o + i, Math.signum(x.getAtIndex(F32, xo + i)));
+        }
+    }
+
     public static void erf(MemorySegment out, long o, MemorySegment x, long xo, long n) {
         for (long i = 0; i < n; i++) {
             out.setAtIndex(F32, o + i, (float) erf(x.getAtIndex(F32, xo + i)));
