@@ -2,6 +2,7 @@ package org.helu4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the tables.")
     boolean json;
 
+    @Option(names = "--predictions", paramLabel = "FILE.csv",
+            description = "Also write every image's prediction: index,label,predicted.")
+    Path predictions;
+
     @Mixin
     Verbose verbose;
 
@@ -54,6 +59,9 @@ final class EvalCommand implements Callable<Integer> {
                 r = Evaluation.run(m, card, set, batch, threadCount(threads), List.of(), p);
             }
             int classes = Math.max(card.classes(), maxLabel(set) + 1);
+            if (predictions != null) {
+                writePredictions(predictions, r);
+            }
             if (json) {
                 System.out.println(toJson(r, classes));
             } else {
@@ -61,6 +69,14 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static void writePredictions(Path file, Evaluation.Result r) throws IOException {
+        StringBuilder csv = new StringBuilder("index,label,predicted\n");
+        for (int i = 0; i < r.predicted().length; i++) {
+            csv.append(i).append(',').append(r.data().label(i)).append(',').append(r.predicted()[i]).append('\n');
+        }
+        Files.writeString(file, csv);
     }
 
     static IdxDataset loadData(Path dir, Integer limit) throws IOException {
@@ -126,7 +142,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.println(head);
         for (int c = 0; c < classes; c++) {
-            StringBuilder row = new StringBuilder(String.format("%3d  %-" + width + "s", c, names.get(c)));
+            String name = names.get(c).equals(String.valueOf(c)) ? "" : names.get(c);
+            StringBuilder row = new StringBuilder(String.format("%3d  %-" + width + "s", c, name));
             for (int p = 0; p < classes; p++) {
                 row.append(String.format("%6d", m[c][p]));
             }

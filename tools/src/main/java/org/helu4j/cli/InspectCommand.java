@@ -107,10 +107,12 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.printf("plan         %d ops run per inference, %d folded into constants at load time%n",
                 ops.size() - folded, folded);
+        int nameWidth = Math.min(48, ops.stream().mapToInt(op -> op.node().name().length()).max().orElse(4));
         for (int k = 0; k < ops.size(); k++) {
             Op op = ops.get(k);
             Shape shape = flops.batchOnePlan().staticShape(op.node().outputs().get(0));
-            out.printf("  %3d  %-14s %-28s %-16s %s%n", k, op.node().opType(), truncate(op.node().name(), 28),
+            out.printf("  %3d  %-14s %-" + nameWidth + "s %-16s %s%n", k, op.node().opType(),
+                    truncate(op.node().name(), nameWidth),
                     shape == null ? "" : shape.toString(), plan.isFolded(k) ? "folded" : op.describe());
         }
     }
