@@ -2,11 +2,14 @@ package org.helu4j.op;
 
 import java.util.Map;
 
-/** Operator family registration (see OpRegistry). */
+/** The linear algebra family: Gemm, MatMul and BatchNormalization (inference). */
 final class LinearOps {
     private LinearOps() {
     }
 
     static void register(Map<String, OpFactory> m) {
+        m.put("Gemm", GemmOp::new);
+        m.put("MatMul", MatMulOp::new);
+        m.put("BatchNormalization", BatchNormOp::new);
     }
 }

@@ -1,0 +1,34 @@
+package org.helu4j.op;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.helu4j.Tensor;
+import org.helu4j.kernel.Gemm;
+
+/**
+ * A constant B operand (a weight) packed once into {@link Gemm}'s panel layout. It remembers the tensor it came
+ * from: an op uses the panels only when {@code run} is handed that very tensor, which is how the runtime passes
+ * initializers (see {@link #isLoadTimeConstant}).
+ */
+record GemmPackedB(Tensor source, MemorySegment panels) {
+
+    static GemmPackedB pack(Tensor b, boolean transB, int n, int k) {
+        long floats = Gemm.packedSize(n, k);
+        MemorySegment panels = Arena.ofAuto().allocate(Math.max(floats, 1) * Float.BYTES, Tensor.ALIGNMENT);
+        long ldb = b.shape().dim(b.shape().rank() - 1);
+        Gemm.packB(panels, 0, b.segment(), 0, ldb, transB, n, k);
+        return new GemmPackedB(b, panels);
+    }
+
+    /**
+     * True when input {@code weight} is known but input {@code activation} is not: that only happens during
+     * load-time inference, where the known values are the model's constants. At run time every input is known.
+     */
+    static boolean isLoadTimeConstant(InferContext ctx, int weight, int activation) {
+        return ctx.isKnown(weight) && !ctx.isKnown(activation);
+    }
+
+    boolean matches(Tensor b) {
+        return b == source;
+    }
+}
