@@ -94,7 +94,8 @@ final class DepthSpaceOps {
         public void infer(InferContext ctx) {
             int[] d = nchw(ctx.shape(0));
             if (d[2] % b != 0 || d[3] % b != 0) {
-                throw new IllegalArgumentException("height and width of " + ctx.shape(0) + " are not divisible by blocksize " + b);
+                throw new IllegalArgumentException("height and width of " + ctx.shape(0)
+                        + " are not divisible by blocksize " + b);
             }
             ShapeOps.declare(this, ctx, ctx.type(0), Shape.of(d[0], (long) d[1] * b * b, d[2] / b, d[3] / b));
         }

@@ -63,7 +63,8 @@ final class ExpandTileOps {
 
         private static long[] repeats(Shape in, long[] reps) {
             if (reps.length != in.rank()) {
-                throw new IllegalArgumentException("repeats " + Arrays.toString(reps) + " must have one value per axis of " + in);
+                throw new IllegalArgumentException("repeats " + Arrays.toString(reps)
+                        + " must have one value per axis of " + in);
             }
             for (long r : reps) {
                 if (r < 0) {

@@ -45,7 +45,8 @@ final class PadOp extends Op {
     private static long[] outDims(Shape in, long[] pads) {
         int r = in.rank();
         if (pads.length != 2 * r) {
-            throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " must have 2 x rank = " + 2 * r + " values for " + in);
+            throw new IllegalArgumentException("pads " + Arrays.toString(pads) + " must have 2 x rank = " + 2 * r
+                    + " values for " + in);
         }
         long[] dims = new long[r];
         for (int k = 0; k < r; k++) {
@@ -65,7 +66,8 @@ final class PadOp extends Op {
         if (mode != Mode.CONSTANT) {
             for (int k = 0; k < in.rank(); k++) {
                 if (in.dim(k) == 0 && dims[k] > 0) {
-                    throw new IllegalArgumentException("cannot " + mode.name().toLowerCase() + "-pad empty axis " + k + " of " + in);
+                    throw new IllegalArgumentException("cannot " + mode.name().toLowerCase() + "-pad empty axis " + k
+                            + " of " + in);
                 }
             }
         }
@@ -160,7 +162,8 @@ final class PadOp extends Op {
         for (int j = from; j < to; j++) {
             int m = map[j];
             if (esize == 4) {
-                dst.setAtIndex(ValueLayout.JAVA_INT, t + j, m < 0 ? (int) fill : src.getAtIndex(ValueLayout.JAVA_INT, base + m));
+                dst.setAtIndex(ValueLayout.JAVA_INT, t + j,
+                        m < 0 ? (int) fill : src.getAtIndex(ValueLayout.JAVA_INT, base + m));
             } else {
                 dst.setAtIndex(ValueLayout.JAVA_LONG, t + j, m < 0 ? fill : src.getAtIndex(ValueLayout.JAVA_LONG, base + m));
             }

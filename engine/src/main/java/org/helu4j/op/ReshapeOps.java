@@ -61,7 +61,8 @@ final class ReshapeOps {
                 long d = spec[i];
                 if (d == 0 && !allowZero) {
                     if (i >= in.rank()) {
-                        throw new IllegalArgumentException(message(in, spec, "0 at position " + i + " has no input dimension to copy"));
+                        throw new IllegalArgumentException(message(in, spec,
+                                "0 at position " + i + " has no input dimension to copy"));
                     }
                     d = in.dim(i);
                 } else if (d == -1) {
@@ -199,7 +200,8 @@ final class ReshapeOps {
             if (ctx.has(2) && ctx.isKnown(2) && ctx.value(2).getLong(0) != 0) {
                 float ratio = ctx.has(1) ? ctx.value(1).getFloat(0) : 0.5f;
                 if (ratio != 0) {
-                    throw new IllegalArgumentException("Dropout in training mode is not supported (inference only)");
+                    throw new IllegalArgumentException("training_mode = 1 with a non-zero ratio is not supported: "
+                            + "helu4j runs inference only; export the model in eval mode");
                 }
             }
             Shape s = ctx.shape(0);

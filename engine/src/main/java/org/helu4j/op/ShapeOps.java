@@ -45,6 +45,17 @@ final class ShapeOps {
         m.put("SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
         m.put("Trilu", TriluOp::new);
         m.put("Resize", ResizeOp::new);
+        m.put("GatherND", ScatterOps.GatherND::new);
+        m.put("ScatterElements", ScatterOps.ScatterElements::new);
+        m.put("Scatter", ScatterOps.ScatterElements::new);
+        m.put("ScatterND", ScatterOps.ScatterND::new);
+        m.put("EyeLike", GeneratorOps.EyeLike::new);
+        m.put("OneHot", GeneratorOps.OneHot::new);
+        m.put("CumSum", ScanOps.CumSum::new);
+        m.put("ReverseSequence", ScanOps.ReverseSequence::new);
+        m.put("Compress", SelectOps.Compress::new);
+        m.put("NonZero", SelectOps.NonZero::new);
+        m.put("TopK", SelectOps.TopK::new);
         m.put("Upsample", ResizeOp::new);
         ReduceOp.register(m);
     }
