@@ -35,7 +35,7 @@ RECIPES = {
     "tuned": dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4, schedule="onecycle",
                   desc="SGD nesterov momentum 0.9, one-cycle lr (linear warm-up 15% to 0.1, cosine to 0), weight decay 5e-4, batch 128, random crop (pad 2) + horizontal flip"),
 }
-EPOCHS = {"fashion-cnn": 10, "fashion-wrn": 10, "fashion-mlp": 20}
+EPOCHS = {"fashion-cnn": 6, "fashion-wrn": 4, "fashion-mlp": 20}
 
 
 def run_name(arch, act, alpha, seed, recipe):
@@ -88,7 +88,7 @@ def train(args):
     rdir = os.path.join(RUNS_DIR, name)
     os.makedirs(rdir, exist_ok=True)
     ckpt_path = os.path.join(rdir, "checkpoint.pt")
-    epochs = args.epochs or EPOCHS[args.arch]
+    epochs = args.epochs if args.epochs is not None else EPOCHS[args.arch]
 
     tv = data.load_train_val()
     xtr_u8, ytr = tv["train"]
