@@ -140,7 +140,7 @@ public final class Broadcast {
     }
 
     /** Row-major strides of {@code s} aligned right against {@code out}, 0 where {@code s} repeats. */
-    private static long[] alignedStrides(Shape s, Shape out) {
+    public static long[] alignedStrides(Shape s, Shape out) {
         int r = out.rank();
         long[] st = new long[r];
         long acc = 1;

@@ -6,7 +6,7 @@ import org.helu4j.op.UnaryOp.Kind;
 
 /**
  * Operator family registration (see OpRegistry): elementwise arithmetic with broadcasting, activations and
- * math functions, and Softmax/LogSoftmax.
+ * math functions, comparisons and logic (bools are int64 0/1), Where, and Softmax/LogSoftmax.
  */
 final class ElementwiseOps {
     private ElementwiseOps() {
@@ -51,8 +51,24 @@ final class ElementwiseOps {
         unary(m, "Round", Kind.ROUND);
         unary(m, "Sign", Kind.SIGN);
 
+        scalar(m, "Equal", BinaryScalarOp.Kind.EQUAL);
+        scalar(m, "Less", BinaryScalarOp.Kind.LESS);
+        scalar(m, "LessOrEqual", BinaryScalarOp.Kind.LESS_OR_EQUAL);
+        scalar(m, "Greater", BinaryScalarOp.Kind.GREATER);
+        scalar(m, "GreaterOrEqual", BinaryScalarOp.Kind.GREATER_OR_EQUAL);
+        scalar(m, "And", BinaryScalarOp.Kind.AND);
+        scalar(m, "Or", BinaryScalarOp.Kind.OR);
+        scalar(m, "Xor", BinaryScalarOp.Kind.XOR);
+        scalar(m, "Mod", BinaryScalarOp.Kind.MOD);
+        unary(m, "Not", Kind.NOT);
+        m.put("Where", ElementwiseWhereOp::new);
+
         m.put("Softmax", n -> new SoftmaxOp(n, false));
         m.put("LogSoftmax", n -> new SoftmaxOp(n, true));
+    }
+
+    private static void scalar(Map<String, OpFactory> m, String name, BinaryScalarOp.Kind kind) {
+        m.put(name, n -> new BinaryScalarOp(n, kind));
     }
 
     private static void unary(Map<String, OpFactory> m, String name, Kind kind) {

@@ -11,13 +11,13 @@ import org.helu4j.tensor.Shape;
 
 /**
  * The one-input elementwise operators: activations and math functions, on float32. Attributes are read once
- * here; {@link #run} is a single kernel call. Neg, Abs and Sign also take int64 (a scalar loop, folded during
- * inference when the value is known).
+ * here; {@link #run} is a single kernel call. Neg, Abs and Sign also take int64, and Not takes bool (int64 0/1):
+ * a scalar loop, folded during inference when the value is known.
  */
 final class UnaryOp extends Op {
     enum Kind {
         RELU, LEAKY_RELU, SIGMOID, TANH, ERF, GELU, GELU_TANH, CLIP, NEG, ABS, EXP, LOG, SQRT, RECIPROCAL, FLOOR,
-        CEIL, ELU, SELU, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, HARD_SWISH, THRESHOLDED_RELU, CELU, SHRINK, ROUND, SIGN
+        CEIL, ELU, SELU, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, HARD_SWISH, THRESHOLDED_RELU, CELU, SHRINK, ROUND, SIGN, NOT
     }
 
     private final Kind kind;
@@ -87,7 +87,11 @@ final class UnaryOp extends Op {
     public void infer(InferContext ctx) {
         DType t = ctx.type(0);
         Shape s = ctx.shape(0);
-        if (t != DType.FLOAT32 && !(t == DType.INT64 && (kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN))) {
+        if (kind == Kind.NOT && t != DType.INT64) {
+            throw new IllegalArgumentException("Not takes bool input, not " + t);
+        }
+        if (t != DType.FLOAT32 && !(t == DType.INT64 && (kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN
+                || kind == Kind.NOT))) {
             throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + t);
         }
         if (kind == Kind.CLIP) {
@@ -112,6 +116,7 @@ final class UnaryOp extends Op {
                 y.setAtIndex(ValueLayout.JAVA_LONG, i, switch (kind) {
                     case NEG -> -v;
                     case ABS -> Math.abs(v);
+                    case NOT -> v == 0 ? 1 : 0;
                     default -> Long.signum(v);
                 });
             }

@@ -183,4 +183,36 @@ class ElementwiseOpsTest {
                 op("PRelu").opset(9).run1(x, f(new float[] {0.1f, 0.2f, 0.3f}, 3, 1)).toFloatArray(), EPS);
         assertThrows(IllegalArgumentException.class, () -> op("PRelu").opset(9).run1(x, slope));
     }
+
+    @Test
+    void comparisonsLogicAndWhereWorkOnInt64Bools() throws Exception {
+        Tensor a = f(new float[] {1, 2, Float.NaN}, 3);
+        Tensor b = f(new float[] {2}, 1);
+        assertArrayEquals(new long[] {1, 0, 0}, op("Less").run1(a, b).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 0}, op("Equal").run1(a, b).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 0}, op("GreaterOrEqual").run1(a, b).toLongArray());
+        Tensor p = l(new long[] {1, 0, 1, 0}, 2, 2);
+        Tensor q = l(new long[] {1, 1}, 2);
+        assertArrayEquals(new long[] {1, 0, 1, 0}, op("And").run1(p, q).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 0, 1}, op("Xor").run1(p, q).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 0, 1}, op("Not").run1(p).toLongArray());
+        // Where broadcasts all three: cond [2,1], X [1,3], Y scalar.
+        Tensor cond = l(new long[] {1, 0}, 2, 1);
+        Tensor y = op("Where").run1(cond, f(new float[] {1, 2, 3}, 1, 3), f(new float[] {-1}, new long[0]));
+        assertEquals(Shape.of(2, 3), y.shape());
+        assertArrayEquals(new float[] {1, 2, 3, -1, -1, -1}, y.toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class, () -> op("And").run1(a, a));
+        assertTrue(e.getMessage().contains("bool"), e.getMessage());
+    }
+
+    @Test
+    void modFollowsTheDivisorSignUnlessFmod() throws Exception {
+        Tensor x = l(new long[] {-7, 7, -7, 7}, 4);
+        Tensor d = l(new long[] {3, -3, -3, 3}, 4);
+        assertArrayEquals(new long[] {2, -2, -1, 1}, op("Mod").run1(x, d).toLongArray());
+        assertArrayEquals(new long[] {-1, 1, -1, 1}, op("Mod").attr("fmod", 1L).run1(x, d).toLongArray());
+        assertArrayEquals(new float[] {-1.5f, 1.5f}, op("Mod").attr("fmod", 1L)
+                .run1(f(new float[] {-5.5f, 5.5f}, 2), f(new float[] {2}, 1)).toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> op("Mod").run1(f(new float[] {1}, 1), f(new float[] {1}, 1)));
+    }
 }
