@@ -6,7 +6,7 @@ import org.helu4j.op.UnaryOp.Kind;
 
 /**
  * Operator family registration (see OpRegistry): elementwise arithmetic with broadcasting, activations and
- * math functions, comparisons and logic (bools are int64 0/1), Where, and Softmax/LogSoftmax.
+ * math functions, comparisons and logic (bools are int64 0/1), Where, and Softmax/LogSoftmax/Hardmax.
  */
 final class ElementwiseOps {
     private ElementwiseOps() {
@@ -63,8 +63,9 @@ final class ElementwiseOps {
         unary(m, "Not", Kind.NOT);
         m.put("Where", ElementwiseWhereOp::new);
 
-        m.put("Softmax", n -> new SoftmaxOp(n, false));
-        m.put("LogSoftmax", n -> new SoftmaxOp(n, true));
+        m.put("Softmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.SOFTMAX));
+        m.put("LogSoftmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.LOG_SOFTMAX));
+        m.put("Hardmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.HARDMAX));
     }
 
     private static void scalar(Map<String, OpFactory> m, String name, BinaryScalarOp.Kind kind) {

@@ -1,5 +1,7 @@
 package org.helu4j.op;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.Softmax;
@@ -7,18 +9,22 @@ import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
 /**
- * Softmax and LogSoftmax. Before opset 13 the input is coerced to 2-D at {@code axis} (default 1) and normalized
+ * Softmax, LogSoftmax and Hardmax. Before opset 13 the input is coerced to 2-D at {@code axis} (default 1) and normalized
  * over everything from axis on; from 13, over the one axis (default -1). Both become the kernel's
  * [outer, n, inner] view: before 13, inner is always 1.
  */
 final class SoftmaxOp extends Op {
-    private final boolean log;
+    enum Kind {
+        SOFTMAX, LOG_SOFTMAX, HARDMAX
+    }
+
+    private final Kind kind;
     private final long axis;
     private final boolean coerce2d;
 
-    SoftmaxOp(Node node, boolean log) {
+    SoftmaxOp(Node node, Kind kind) {
         super(node);
-        this.log = log;
+        this.kind = kind;
         this.coerce2d = node.opset() < 13;
         this.axis = node.attributes().getInt("axis", coerce2d ? 1 : -1);
     }
@@ -55,7 +61,33 @@ final class SoftmaxOp extends Op {
             n = s.dim(a);
             inner = s.size(a + 1, r);
         }
-        Softmax.softmax(out[0].segment(), 0, in[0].segment(), 0, outer, n, inner, log);
+        if (kind == Kind.HARDMAX) {
+            hardmax(out[0].segment(), in[0].segment(), outer, n, inner);
+        } else {
+            Softmax.softmax(out[0].segment(), 0, in[0].segment(), 0, outer, n, inner, kind == Kind.LOG_SOFTMAX);
+        }
+    }
+
+    /** 1 at the first maximum of each slice, 0 elsewhere (a NaN is never the maximum unless all are NaN). */
+    private static void hardmax(MemorySegment y, MemorySegment x, long outer, long n, long inner) {
+        for (long p = 0; p < outer; p++) {
+            for (long j = 0; j < inner; j++) {
+                long base = p * n * inner + j;
+                long best = 0;
+                float max = Float.NEGATIVE_INFINITY;
+                for (long k = 0; k < n; k++) {
+                    float v = x.getAtIndex(ValueLayout.JAVA_FLOAT, base + k * inner);
+                    if (v > max) {
+                        max = v;
+                        best = k;
+                    }
+                    y.setAtIndex(ValueLayout.JAVA_FLOAT, base + k * inner, 0f);
+                }
+                if (n > 0) {
+                    y.setAtIndex(ValueLayout.JAVA_FLOAT, base + best * inner, 1f);
+                }
+            }
+        }
     }
 
     @Override

@@ -215,4 +215,13 @@ class ElementwiseOpsTest {
                 .run1(f(new float[] {-5.5f, 5.5f}, 2), f(new float[] {2}, 1)).toFloatArray());
         assertThrows(IllegalArgumentException.class, () -> op("Mod").run1(f(new float[] {1}, 1), f(new float[] {1}, 1)));
     }
+
+    @Test
+    void hardmaxMarksTheFirstMaximum() throws Exception {
+        Tensor x = f(new float[] {3, 1, 3, 0, 2, 5}, 2, 3);
+        assertArrayEquals(new float[] {1, 0, 0, 0, 0, 1}, op("Hardmax").opset(13).run1(x).toFloatArray());
+        // Opset 11, axis 0: the whole [2, 3] is one slice.
+        assertArrayEquals(new float[] {0, 0, 0, 0, 0, 1}, op("Hardmax").opset(11).attr("axis", 0L).run1(x).toFloatArray());
+        assertArrayEquals(new float[] {1, 0, 1, 0, 1, 0}, op("Hardmax").opset(13).attr("axis", 0L).run1(x).toFloatArray());
+    }
 }
