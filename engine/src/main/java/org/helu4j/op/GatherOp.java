@@ -1,6 +1,7 @@
 package org.helu4j.op;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
 import org.helu4j.tensor.DType;
@@ -58,18 +59,26 @@ final class GatherOp extends Op {
         MemorySegment idx = in[1].segment();
         long bytes = inner * esize;
         for (long k = 0; k < count; k++) {
-            long i = idx.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, k);
+            long i = idx.getAtIndex(ValueLayout.JAVA_LONG, k);
             if (i < -n || i >= n) {
                 throw new IllegalArgumentException("index " + i + " is out of range for axis " + a + " of " + data);
             }
         }
         for (long o = 0; o < outer; o++) {
             for (long k = 0; k < count; k++) {
-                long i = idx.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, k);
+                long i = idx.getAtIndex(ValueLayout.JAVA_LONG, k);
                 if (i < 0) {
                     i += n;
                 }
-                MemorySegment.copy(src, ((o * n + i) * inner) * esize, dst, ((o * count + k) * inner) * esize, bytes);
+                long from = (o * n + i) * inner;
+                long to = (o * count + k) * inner;
+                if (inner > 1) {
+                    MemorySegment.copy(src, from * esize, dst, to * esize, bytes);
+                } else if (esize == 4) { // single elements: a plain load and store beats a block copy
+                    dst.setAtIndex(ValueLayout.JAVA_INT, to, src.getAtIndex(ValueLayout.JAVA_INT, from));
+                } else {
+                    dst.setAtIndex(ValueLayout.JAVA_LONG, to, src.getAtIndex(ValueLayout.JAVA_LONG, from));
+                }
             }
         }
     }

@@ -278,6 +278,10 @@ final class ResizeOp extends Op {
             long dstBase = o * nOut * inner;
             for (int j = 0; j < nOut; j++) {
                 long d = dstBase + j * inner;
+                if (n == 1 && inner == 1) { // nearest along the last axis: one element, not a block copy
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT, d, src.getAtIndex(ValueLayout.JAVA_FLOAT, srcBase + taps.index[j]));
+                    continue;
+                }
                 if (n == 1) {
                     MemorySegment.copy(src, (srcBase + taps.index[j] * inner) * 4, dst, d * 4, inner * 4);
                     continue;
