@@ -1,6 +1,10 @@
 package org.helu4j.cli;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +50,12 @@ final class ImageInput {
         return img;
     }
 
-    /** Luminance per pixel, row-major. Gray pixels keep their exact level. */
+    /** Luminance per pixel, row-major, 0-255. Gray pixels keep their exact level. */
     static double[] gray(BufferedImage img) {
+        ColorModel cm = img.getColorModel();
+        if (!(cm instanceof IndexColorModel) && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            return grayRaster(img);
+        }
         int w = img.getWidth();
         int h = img.getHeight();
         int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
@@ -60,6 +68,27 @@ final class ImageInput {
             int b = p & 0xff;
             double y = r == gr && gr == b ? r : 0.299 * r + 0.587 * gr + 0.114 * b;
             g[i] = a == 255 ? y : y * a / 255.0;
+        }
+        return g;
+    }
+
+    /**
+     * Gray images are read from the raster: {@code getRGB} would pass them through Java's linear-gray colour
+     * space and change their levels.
+     */
+    private static double[] grayRaster(BufferedImage img) {
+        Raster r = img.getRaster();
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double scale = 255.0 / ((1L << img.getColorModel().getComponentSize(0)) - 1);
+        boolean alpha = img.getColorModel().hasAlpha() && r.getNumBands() > 1;
+        double alphaScale = alpha ? 1.0 / ((1L << img.getColorModel().getComponentSize(1)) - 1) : 1;
+        double[] g = new double[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double v = r.getSample(x, y, 0) * scale;
+                g[y * w + x] = alpha ? v * r.getSample(x, y, 1) * alphaScale : v;
+            }
         }
         return g;
     }

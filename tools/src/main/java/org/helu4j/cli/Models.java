@@ -27,9 +27,9 @@ final class Models {
         try {
             return Model.load(file, extraOutputs);
         } catch (ModelFormatException e) {
-            throw new CliException(file + ": " + e.getMessage());
+            throw new CliException(file + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new CliException(file + ": cannot read: " + e.getMessage());
+            throw new CliException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
