@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.helu4j.kernel.ref.GemmRef;
 
@@ -94,6 +95,11 @@ public final class Gemm {
         if (m <= 0 || n <= 0) {
             return;
         }
+        if (n == 1 && !transA && (transB || ldb == 1)) {
+            // A matrix-vector product: a tile would use one lane in NR; dot each row with B's contiguous column.
+            gemv(c, cOff, ldc, a, aOff, lda, b, bOff, m, k, ep);
+            return;
+        }
         long ars = transA ? 1 : lda;
         long acs = transA ? lda : 1;
         if (!transB) {
@@ -145,6 +151,34 @@ public final class Gemm {
         for (int j = 0; j < n; j += NR) {
             long p = packedOff + (long) (j / NR) * NR * k;
             panel(c, cOff, ldc, a, aOff, ars, acs, packed, p, NR, m, j, Math.min(NR, n - j), k, ep);
+        }
+    }
+
+    /** {@code C[i, 0] = epilogue(A[i, :] · b)} with b contiguous: two accumulators along k, a masked tail. */
+    private static void gemv(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, long lda,
+            MemorySegment b, long bOff, int m, int k, Epilogue ep) {
+        int bound = F.loopBound(k);
+        for (int i = 0; i < m; i++) {
+            long row = aOff + i * lda;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = s0;
+            int p = 0;
+            for (; p + 2 * L <= k; p += 2 * L) {
+                s0 = load(a, row + p).fma(load(b, bOff + p), s0);
+                s1 = load(a, row + p + L).fma(load(b, bOff + p + L), s1);
+            }
+            for (; p < bound; p += L) {
+                s0 = load(a, row + p).fma(load(b, bOff + p), s0);
+            }
+            if (p < k) {
+                VectorMask<Float> mask = F.indexInRange(p, k);
+                s1 = load(a, row + p, mask).fma(load(b, bOff + p, mask), s1);
+            }
+            float v = s0.add(s1).reduceLanes(VectorOperators.ADD) * ep.alpha();
+            if (ep.bias() != null) {
+                v += ep.beta() * ep.bias().getAtIndex(FL, ep.biasOff() + i * ep.biasRowStride());
+            }
+            c.setAtIndex(FL, cOff + i * ldc, ep.relu() ? Math.max(v, 0f) : v);
         }
     }
 

@@ -12,7 +12,11 @@ import org.helu4j.kernel.Gemm;
  */
 record GemmPackedB(Tensor source, MemorySegment panels) {
 
+    /** The packed B, or null where packing does not pay: one column is a contiguous vector already. */
     static GemmPackedB pack(Tensor b, boolean transB, int n, int k) {
+        if (n == 1) {
+            return null;
+        }
         long floats = Gemm.packedSize(n, k);
         MemorySegment panels = Arena.ofAuto().allocate(Math.max(floats, 1) * Float.BYTES, Tensor.ALIGNMENT);
         long ldb = b.shape().dim(b.shape().rank() - 1);

@@ -177,6 +177,28 @@ class GemmTest {
     }
 
     @Test
+    void matrixVector() {
+        MemorySegment bias = random(200);
+        for (int m : sizes(Gemm.MR + 1)) {
+            for (int k : sizes(0, 2 * T - 1, 2 * T, 2 * T + 1)) {
+                for (Epilogue ep : new Epilogue[] {Epilogue.NONE, new Epilogue(-0.5f, bias, 1, 1, 0, 2f, true)}) {
+                    MemorySegment a = random(m * (k + 2) + 1);
+                    MemorySegment b = random(k + 1);                  // a contiguous column: ldb = 1
+                    MemorySegment got = filled(m * 3 + 2, GUARD);
+                    MemorySegment want = filled(m * 3 + 2, GUARD);
+                    Gemm.gemm(got, 2, 3, a, 1, k + 2, false, b, 1, 1, false, m, 1, k, ep);
+                    GemmRef.gemm(want, 2, 3, a, 1, k + 2, false, b, 1, 1, false, m, 1, k, ep);
+                    for (int i = 0; i < m * 3 + 2; i++) {
+                        assertEquals(want.getAtIndex(FL, i), got.getAtIndex(FL, i), 2e-6 * Math.sqrt(k + 1),
+                                "m=" + m + " k=" + k + " " + ep + " element " + i);
+                    }
+                    check(m, 1, k, false, true, ep, false, a, null);      // B stored [1, k]
+                }
+            }
+        }
+    }
+
+    @Test
     void reluClampsNegativesToZero() {
         MemorySegment a = filled(4, -1f);
         MemorySegment b = filled(4, 1f);
