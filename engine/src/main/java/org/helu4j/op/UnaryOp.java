@@ -11,8 +11,8 @@ import org.helu4j.tensor.Shape;
 
 /**
  * The one-input elementwise operators: activations and math functions, on float32. Attributes are read once
- * here; {@link #run} is a single kernel call. Neg, Abs and Sign also take int64, and Not takes bool (int64 0/1):
- * a scalar loop, folded during inference when the value is known.
+ * here; {@link #run} is a single kernel call. Neg, Abs, Sign and Clip (opset 12+) also take int64, and Not takes
+ * bool (int64 0/1): a scalar loop, folded during inference when the value is known.
  */
 final class UnaryOp extends Op {
     enum Kind {
@@ -91,7 +91,7 @@ final class UnaryOp extends Op {
             throw new IllegalArgumentException("Not takes bool input, not " + t);
         }
         if (t != DType.FLOAT32 && !(t == DType.INT64 && (kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN
-                || kind == Kind.NOT))) {
+                || kind == Kind.NOT || (kind == Kind.CLIP && node.opset() >= 12)))) {
             throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + t);
         }
         if (kind == Kind.CLIP) {
@@ -111,12 +111,15 @@ final class UnaryOp extends Op {
         MemorySegment y = out[0].segment();
         long n = in[0].size();
         if (in[0].type() == DType.INT64) {
+            long min = kind == Kind.CLIP && in.length > 1 && in[1] != null ? in[1].getLong(0) : Long.MIN_VALUE;
+            long max = kind == Kind.CLIP && in.length > 2 && in[2] != null ? in[2].getLong(0) : Long.MAX_VALUE;
             for (long i = 0; i < n; i++) {
                 long v = x.getAtIndex(ValueLayout.JAVA_LONG, i);
                 y.setAtIndex(ValueLayout.JAVA_LONG, i, switch (kind) {
                     case NEG -> -v;
                     case ABS -> Math.abs(v);
                     case NOT -> v == 0 ? 1 : 0;
+                    case CLIP -> Math.min(Math.max(v, min), max);
                     default -> Long.signum(v);
                 });
             }

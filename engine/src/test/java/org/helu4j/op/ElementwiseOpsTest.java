@@ -99,6 +99,10 @@ class ElementwiseOpsTest {
         assertArrayEquals(new float[] {-1, -1, -1, -1, -1, -1},
                 op("Clip").opset(13).run1(x, hi, lo).toFloatArray());
         assertThrows(ModelFormatException.class, () -> op("Clip").opset(11).attr("min", 0f).create());
+        Tensor xl = l(new long[] {-5, 0, 5}, 3);
+        assertArrayEquals(new long[] {-1, 0, 3}, op("Clip").opset(13)
+                .run1(xl, l(new long[] {-1}, new long[0]), l(new long[] {3}, new long[0])).toLongArray());
+        assertArrayEquals(new long[] {-5, 0, 3}, op("Clip").opset(13).run1(xl, null, l(new long[] {3}, 1)).toLongArray());
         var e = assertThrows(IllegalArgumentException.class,
                 () -> op("Clip").opset(13).run1(x, f(new float[] {0, 1}, 2)));
         assertTrue(e.getMessage().contains("min"), e.getMessage());
