@@ -8,8 +8,9 @@ import org.helu4j.tensor.Shape;
 
 /**
  * Transpose: output axis {@code k} is input axis {@code perm[k]} (default: reversed). The general path walks the
- * output in order with an odometer over the input strides; a swap of the last two axes is done in cache-sized
- * tiles instead, since walking either side with a large stride misses the cache on every element.
+ * output in order with an odometer over the input strides. A permutation that reduces to swapping the last two
+ * axes (after merging axes that stay together, as in NCHW to NHWC) is done in cache-sized tiles instead, since
+ * walking either side with a large stride misses the cache on every element.
  */
 final class TransposeOp extends Op {
     private static final int TILE = 32;
@@ -64,24 +65,80 @@ final class TransposeOp extends Op {
         int rank = s.rank();
         int[] p = perm(rank);
         int esize = in[0].type().byteSize();
-        if (rank >= 2 && isLastTwoSwap(p)) {
-            int rows = s.dim(rank - 2);
-            int cols = s.dim(rank - 1);
-            long batches = s.size(0, rank - 2);
+        if (s.size() == 0) {
+            return;
+        }
+        // Simplify first: drop unit axes and merge input axes that stay adjacent and in order. NCHW to NHWC then
+        // becomes a batch of [C, HW] matrices transposed, which the tiled path handles.
+        int[] dims = new int[rank];
+        int[] order = new int[rank];
+        int r = simplify(s.dims(), p, dims, order);
+        if (r >= 2 && isLastTwoSwap(Arrays.copyOf(order, r))) {
+            int rows = dims[r - 2];
+            int cols = dims[r - 1];
+            long batches = s.size() / ((long) rows * cols);
             for (long b = 0; b < batches; b++) {
-                long base = b * rows * cols;
-                swap2d(in[0].segment(), out[0].segment(), base, rows, cols, esize);
+                swap2d(in[0].segment(), out[0].segment(), b * rows * cols, rows, cols, esize);
             }
             return;
         }
         long[] inStrides = s.strides();
-        int[] dims = new int[rank];
+        int[] outDims = new int[rank];
         long[] srcStrides = new long[rank];
         for (int k = 0; k < rank; k++) {
-            dims[k] = s.dim(p[k]);
+            outDims[k] = s.dim(p[k]);
             srcStrides[k] = inStrides[p[k]];
         }
-        Strided.copy(in[0].segment(), 0, srcStrides, out[0].segment(), 0, Strided.strides(dims), dims, esize);
+        Strided.copy(in[0].segment(), 0, srcStrides, out[0].segment(), 0, Strided.strides(outDims), outDims, esize);
+    }
+
+    /**
+     * The permutation reduced to its essentials: {@code dims} receives the merged input dimensions (in input
+     * order) and {@code order} the merged permutation; returns the reduced rank.
+     */
+    static int simplify(int[] inDims, int[] p, int[] dims, int[] order) {
+        int rank = inDims.length;
+        // output axes, without unit ones, as runs of consecutive input axes
+        int[] start = new int[rank];
+        int[] end = new int[rank];
+        int runs = 0;
+        for (int k = 0; k < rank; k++) {
+            int a = p[k];
+            if (inDims[a] == 1) {
+                continue;
+            }
+            if (runs > 0 && nextKept(inDims, end[runs - 1]) == a) {
+                end[runs - 1] = a;
+            } else {
+                start[runs] = a;
+                end[runs] = a;
+                runs++;
+            }
+        }
+        // number the runs by their position in the input
+        for (int i = 0; i < runs; i++) {
+            int rankInInput = 0;
+            for (int j = 0; j < runs; j++) {
+                rankInInput += start[j] < start[i] ? 1 : 0;
+            }
+            order[i] = rankInInput;
+            int size = 1;
+            for (int a = start[i]; a <= end[i]; a++) {
+                size *= inDims[a];
+            }
+            dims[rankInInput] = size;
+        }
+        return runs;
+    }
+
+    /** The next input axis after {@code a} whose size is not 1, or -1. */
+    private static int nextKept(int[] inDims, int a) {
+        for (int b = a + 1; b < inDims.length; b++) {
+            if (inDims[b] != 1) {
+                return b;
+            }
+        }
+        return -1;
     }
 
     private static boolean isLastTwoSwap(int[] p) {

@@ -56,6 +56,15 @@ class DataMoveOpsTest {
             assertArrayEquals(transposeRef(x, new int[] {0, 2, 1}),
                     op("Transpose").attr("perm", new long[] {0, 2, 1}).run1(x).toFloatArray());
         }
+        int[][] shapes = {{1, 64, 7, 9}, {2, 33, 1, 35}, {1, 1, 5, 1}, {3, 0, 2, 2}};
+        for (int[] d : shapes) {
+            Tensor x = iota(java.util.Arrays.stream(d).asLongStream().toArray());
+            for (int[] p : new int[][] {{0, 2, 3, 1}, {0, 3, 1, 2}, {2, 3, 0, 1}, {1, 0, 2, 3}}) {
+                long[] lp = java.util.Arrays.stream(p).asLongStream().toArray();
+                assertArrayEquals(transposeRef(x, p), op("Transpose").attr("perm", lp).run1(x).toFloatArray(),
+                        java.util.Arrays.toString(d) + " " + java.util.Arrays.toString(p));
+            }
+        }
         Tensor y = op("Transpose").attr("perm", new long[] {1, 0}).run1(iotaLong(3, 2));
         assertArrayEquals(new long[] {0, 20, 40, 10, 30, 50}, y.toLongArray());
         assertThrows(Exception.class, () -> op("Transpose").attr("perm", new long[] {0, 0}).create());
