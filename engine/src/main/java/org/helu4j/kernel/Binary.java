@@ -120,7 +120,11 @@ public final class Binary {
                 switch (op) {
                     case SUB -> { for (; i < bound; i += LANES) store(x.sub(load(b, bo + i)), out, o + i); }
                     case DIV -> { for (; i < bound; i += LANES) store(x.div(load(b, bo + i)), out, o + i); }
-                    default -> { for (; i < bound; i += LANES) store(op(op, x, load(b, bo + i)), out, o + i); }
+                    case POW -> {
+                        for (; i < bound; i += LANES) store(x.lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
+                    }
+                    case PRELU -> { for (; i < bound; i += LANES) store(prelu(x, load(b, bo + i)), out, o + i); }
+                    default -> throw new IllegalArgumentException("unknown binary op " + op);
                 }
                 if (i < n) {
                     VectorMask<Float> m = F.indexInRange(i, n);
@@ -137,7 +141,7 @@ public final class Binary {
         }
     }
 
-    /** The vector form of one op (tails and rare layouts; the hot loops spell theirs out). */
+    /** The vector form of one op, for the masked tails (the hot loops spell theirs out). */
     public static FloatVector op(int op, FloatVector x, FloatVector y) {
         return switch (op) {
             case ADD -> x.add(y);
