@@ -92,8 +92,8 @@ class FashionMLP(nn.Module):
 
 
 ARCHS = {
-    "fashion-cnn": (FashionCNN, dict(width=12), "VGG-style CNN: 6 conv3x3+BN+act (12,12,M,24,24,M,48,48,M), maxpool 2x2, flatten 48x3x3, linear 432->10"),
-    "fashion-wrn": (FashionWRN, dict(depth=10, k=1.5, base=8), "pre-activation Wide-ResNet WRN-10 (stem conv 1->8, 3 groups x 1 block, widths 12/24/48, strides 1/2/2, 1x1 conv shortcuts), BN, global avg pool, linear 48->10"),
+    "fashion-cnn": (FashionCNN, dict(width=8), "VGG-style CNN: 6 conv3x3+BN+act (8,8,M,16,16,M,32,32,M), maxpool 2x2, flatten 32x3x3, linear 288->10"),
+    "fashion-wrn": (FashionWRN, dict(depth=10, k=1, base=8), "pre-activation Wide-ResNet WRN-10-1 (stem conv 1->8, 3 groups x 1 block, widths 8/16/32, strides 1/2/2, 1x1 conv shortcuts), BN, global avg pool, linear 32->10"),
     "fashion-mlp": (FashionMLP, dict(depth=7, width=256), "plain MLP 784-256x7-10, no normalization"),
 }
 
