@@ -35,8 +35,10 @@ final class SoftmaxOp extends Op {
             throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + ctx.type(0));
         }
         Shape s = ctx.shape(0);
-        if (s.rank() > 0 || !coerce2d) {
-            s.axis(axis);  // validates
+        if (coerce2d) {
+            coercedAxis(s);  // validates
+        } else if (s.rank() > 0) {
+            s.axis(axis);
         }
         ctx.output(0, DType.FLOAT32, s);
     }
@@ -51,7 +53,7 @@ final class SoftmaxOp extends Op {
         if (r == 0) {
             outer = n = inner = 1;
         } else if (coerce2d) {
-            int a = s.axis(axis);
+            int a = coercedAxis(s);
             outer = s.size(0, a);
             n = s.size(a, r);
             inner = 1;
@@ -66,6 +68,16 @@ final class SoftmaxOp extends Op {
         } else {
             Softmax.softmax(out[0].segment(), 0, in[0].segment(), 0, outer, n, inner, kind == Kind.LOG_SOFTMAX);
         }
+    }
+
+    /** The pre-13 axis: where the 2-D coercion splits the shape; axis = rank is accepted (slices of one). */
+    private int coercedAxis(Shape s) {
+        int r = s.rank();
+        long a = axis < 0 ? axis + r : axis;
+        if (a < 0 || a > r) {
+            throw new IllegalArgumentException("axis " + axis + " is out of range for rank " + r);
+        }
+        return (int) a;
     }
 
     /** 1 at the first maximum of each slice, 0 elsewhere (a NaN is never the maximum unless all are NaN). */

@@ -139,6 +139,9 @@ class ElementwiseOpsTest {
             assertEquals(Math.log(s[i]), ls[i], EPS);
         }
         assertThrows(IllegalArgumentException.class, () -> op("Softmax").opset(13).attr("axis", 3L).run1(m));
+        assertThrows(IllegalArgumentException.class, () -> op("Softmax").opset(11).attr("axis", 3L).run1(m));
+        // Before 13 a 1-D input with the default axis 1 coerces to [N, 1]: slices of one element.
+        assertArrayEquals(new float[] {1, 1, 1}, op("Softmax").opset(11).run1(seq(0, 1, 3)).toFloatArray());
     }
 
     @Test
