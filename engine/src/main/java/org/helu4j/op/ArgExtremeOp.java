@@ -76,4 +76,67 @@ final class ArgExtremeOp extends Op {
     private static double value(MemorySegment x, long i, boolean isFloat) {
         return isFloat ? x.getAtIndex(ValueLayout.JAVA_FLOAT, i) : (double) x.getAtIndex(ValueLayout.JAVA_LONG, i);
     }
+
+    /**
+     * Hardmax: 1 at the first maximum along the axis, 0 elsewhere. Before opset 13 the input is seen as 2-D,
+     * flattened at the axis (default 1); from 13 the axis (default -1) is a single axis.
+     */
+    static final class Hardmax extends Op {
+        private final long axis;
+
+        Hardmax(Node node) {
+            super(node);
+            axis = node.attributes().getInt("axis", node.opset() < 13 ? 1 : -1);
+        }
+
+        @Override
+        public void infer(InferContext ctx) {
+            if (ctx.type(0) != DType.FLOAT32) {
+                throw new IllegalArgumentException("Hardmax supports float32 only, not " + ctx.type(0));
+            }
+            view(ctx.shape(0));
+            ctx.output(0, DType.FLOAT32, ctx.shape(0));
+        }
+
+        /** {outer, n, inner} for the reduced axis. */
+        private long[] view(Shape s) {
+            if (node.opset() < 13) {
+                long a = axis < 0 ? axis + s.rank() : axis;
+                if (a < 0 || a > s.rank()) {
+                    throw new IllegalArgumentException("axis " + axis + " is out of range for rank " + s.rank());
+                }
+                return new long[] {s.size(0, (int) a), s.size((int) a, s.rank()), 1};
+            }
+            int a = s.axis(axis);
+            return new long[] {s.size(0, a), s.rank() == 0 ? 1 : s.dim(a), s.size(a + 1, s.rank())};
+        }
+
+        @Override
+        public void run(Tensor[] in, Tensor[] out) {
+            long[] v = view(in[0].shape());
+            long outer = v[0];
+            long n = v[1];
+            long inner = v[2];
+            MemorySegment x = in[0].segment();
+            MemorySegment y = out[0].segment();
+            for (long o = 0; o < outer; o++) {
+                for (long i = 0; i < inner; i++) {
+                    long base = o * n * inner + i;
+                    long best = 0;
+                    float bestValue = n == 0 ? 0 : x.getAtIndex(ValueLayout.JAVA_FLOAT, base);
+                    for (long r = 0; r < n; r++) {
+                        float value = x.getAtIndex(ValueLayout.JAVA_FLOAT, base + r * inner);
+                        if (value > bestValue) {
+                            best = r;
+                            bestValue = value;
+                        }
+                        y.setAtIndex(ValueLayout.JAVA_FLOAT, base + r * inner, 0f);
+                    }
+                    if (n > 0) {
+                        y.setAtIndex(ValueLayout.JAVA_FLOAT, base + best * inner, 1f);
+                    }
+                }
+            }
+        }
+    }
 }

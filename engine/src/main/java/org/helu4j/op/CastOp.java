@@ -7,7 +7,7 @@ import org.helu4j.graph.Node;
 import org.helu4j.tensor.DType;
 
 /**
- * Cast between the engine's two storage types. The ONNX target type still matters: double is stored as float32,
+ * Cast (and CastLike, whose target is the type of its second input) between the engine's two storage types. The ONNX target type still matters: double is stored as float32,
  * and every integer type and bool is stored as int64, wrapped to the target's range (bool becomes 0 or 1), so a
  * Cast to int32 or uint8 gives the values those types would hold. Float to integer truncates toward zero.
  */
@@ -20,6 +20,11 @@ final class CastOp extends Op {
 
     CastOp(Node node) {
         super(node);
+        if (node.opType().equals("CastLike")) {
+            to = 0; // the type of input 1, known at inference
+            type = null;
+            return;
+        }
         if (!node.attributes().has("to")) {
             throw new IllegalArgumentException("attribute 'to' is required");
         }
@@ -33,7 +38,7 @@ final class CastOp extends Op {
 
     @Override
     public void infer(InferContext ctx) {
-        ShapeOps.declare(this, ctx, type, ctx.shape(0));
+        ShapeOps.declare(this, ctx, type != null ? type : ctx.type(1), ctx.shape(0));
     }
 
     @Override
@@ -42,7 +47,7 @@ final class CastOp extends Op {
         MemorySegment dst = out[0].segment();
         long n = in[0].size();
         boolean fromFloat = in[0].type() == DType.FLOAT32;
-        if (type == DType.FLOAT32) {
+        if (out[0].type() == DType.FLOAT32) {
             if (fromFloat) {
                 Strided.copyAll(in[0], out[0]);
             } else {

@@ -35,11 +35,13 @@ final class ShapeOps {
         m.put("ConstantOfShape", ConstantOps.ConstantOfShape::new);
         m.put("Range", ConstantOps.Range::new);
         m.put("Cast", CastOp::new);
+        m.put("CastLike", CastOp::new);
         m.put("Expand", ExpandTileOps.Expand::new);
         m.put("Tile", ExpandTileOps.Tile::new);
         m.put("Size", ConstantOps.SizeOf::new);
         m.put("ArgMax", n -> new ArgExtremeOp(n, true));
         m.put("ArgMin", n -> new ArgExtremeOp(n, false));
+        m.put("Hardmax", ArgExtremeOp.Hardmax::new);
         m.put("GatherElements", GatherElementsOp::new);
         m.put("DepthToSpace", DepthSpaceOps.DepthToSpace::new);
         m.put("SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);

@@ -70,6 +70,8 @@ class ConstantCastOpsTest {
         assertArrayEquals(new float[] {3, -4}, op("Cast").attr("to", 1L).run1(ls(3, -4)).toFloatArray());
         assertArrayEquals(x.toFloatArray(), op("Cast").attr("to", 11L).run1(x).toFloatArray());
         assertThrows(ModelFormatException.class, () -> op("Cast").attr("to", 10L).create());
+        assertArrayEquals(new long[] {-1, 2, 0, 0, 300, 0}, op("CastLike").run1(x, ls(0)).toLongArray());
+        assertArrayEquals(new float[] {3, -4}, op("CastLike").run1(ls(3, -4), f(new float[] {0}, 1)).toFloatArray());
     }
 
     @Test
