@@ -61,6 +61,8 @@ final class ElementwiseOps {
         scalar(m, "Xor", BinaryScalarOp.Kind.XOR);
         scalar(m, "Mod", BinaryScalarOp.Kind.MOD);
         unary(m, "Not", Kind.NOT);
+        m.put("IsNaN", n -> new UnaryPredicateOp(n, true));
+        m.put("IsInf", n -> new UnaryPredicateOp(n, false));
         m.put("Where", ElementwiseWhereOp::new);
 
         m.put("Softmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.SOFTMAX));

@@ -231,4 +231,12 @@ class ElementwiseOpsTest {
         assertArrayEquals(new float[] {0, 0, 0, 0, 0, 1}, op("Hardmax").opset(11).attr("axis", 0L).run1(x).toFloatArray());
         assertArrayEquals(new float[] {1, 0, 0, 0, 1, 1}, op("Hardmax").opset(13).attr("axis", 0L).run1(x).toFloatArray());
     }
+
+    @Test
+    void isNaNAndIsInf() throws Exception {
+        Tensor x = f(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0}, 4);
+        assertArrayEquals(new long[] {1, 0, 0, 0}, op("IsNaN").run1(x).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 1, 0}, op("IsInf").run1(x).toLongArray());
+        assertArrayEquals(new long[] {0, 0, 1, 0}, op("IsInf").attr("detect_positive", 0L).run1(x).toLongArray());
+    }
 }
