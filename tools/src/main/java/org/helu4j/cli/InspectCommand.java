@@ -49,20 +49,20 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, ModelFormatException {
-        try (Model m = Models.load(model)) {
-            Flops.Count flops = Flops.of(m.graph());
+        try (Model written = Models.loadAsWritten(model); Model m = Models.load(model)) {
+            Flops.Count flops = Flops.of(written.graph());
             if (json) {
-                System.out.println(toJson(m, flops));
+                System.out.println(toJson(written, m, flops));
             } else {
-                print(System.out, m, flops);
+                print(System.out, written, m, flops);
             }
         }
         return 0;
     }
 
-    private void print(PrintStream out, Model m, Flops.Count flops) throws IOException {
+    private void print(PrintStream out, Model written, Model m, Flops.Count flops) throws IOException {
         out.printf("model        %s (%s)%n", model, bytes(Files.size(model)));
-        out.printf("valid        yes: %d nodes loaded and compiled, every operator supported%n", m.graph().nodes().size());
+        out.printf("valid        yes: %d nodes loaded and compiled, every operator supported%n", written.graph().nodes().size());
         for (ValueInfo v : m.inputs()) {
             out.printf("input        %s %s %s%n", v.name(), type(v.type()), v.describeShape());
         }
@@ -70,9 +70,9 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("output       %s %s %s%n", v.name(), type(v.type()), v.describeShape());
         }
         String recordedParams = m.metadata().get("params");
-        out.printf("parameters   %,d%s%n", parameters(m),
+        out.printf("parameters   %,d%s%n", parameters(written),
                 recordedParams == null ? "" : "  (PyTorch counted " + recordedParams
-                        + "; the export folds BatchNorm into the convolutions)");
+                        + ", including BatchNorm scales and shifts that the export folded into the convolutions)");
         StringBuilder byOp = new StringBuilder();
         flops.macsByOp().forEach((op, macs) -> byOp.append(byOp.isEmpty() ? "" : ", ").append(op).append(' ')
                 .append(count(2 * macs)));
@@ -82,7 +82,7 @@ final class InspectCommand implements Callable<Integer> {
         if (recordedMacs != null) {
             out.printf("             PyTorch counted %s MACs%n", recordedMacs);
         }
-        out.printf("ops          %s%n", opCounts(m).entrySet().stream().map(e -> e.getKey() + " ×" + e.getValue())
+        out.printf("ops          %s%n", opCounts(written).entrySet().stream().map(e -> e.getKey() + " ×" + e.getValue())
                 .reduce((a, b) -> a + ", " + b).orElse("none"));
         ModelCard card = new ModelCard(model, m.metadata(), new long[] {-1}, -1);
         if (m.metadata().isEmpty()) {
@@ -105,8 +105,9 @@ final class InspectCommand implements Callable<Integer> {
         for (int k = 0; k < ops.size(); k++) {
             folded += plan.isFolded(k) ? 1 : 0;
         }
-        out.printf("plan         %d ops run per inference, %d folded into constants at load time%n",
-                ops.size() - folded, folded);
+        out.printf("plan         %d ops run per inference, %d folded into constants at load time "
+                + "(the file has %d nodes; fused ops show as Conv+Relu)%n", ops.size() - folded, folded,
+                written.graph().nodes().size());
         int nameWidth = Math.min(48, ops.stream().mapToInt(op -> op.node().name().length()).max().orElse(4));
         for (int k = 0; k < ops.size(); k++) {
             Op op = ops.get(k);
@@ -117,7 +118,7 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private String toJson(Model m, Flops.Count flops) throws IOException {
+    private String toJson(Model written, Model m, Flops.Count flops) throws IOException {
         List<Object> ins = new ArrayList<>();
         m.inputs().forEach(v -> ins.add(valueJson(v)));
         List<Object> outs = new ArrayList<>();
@@ -132,9 +133,9 @@ final class InspectCommand implements Callable<Integer> {
                     .put("output_shape_batch1", shape == null ? null : shape.longDims()).map());
         }
         return Json.obj().put("model", model.toString()).put("valid", true).put("bytes", Files.size(model))
-                .put("inputs", ins).put("outputs", outs).put("parameters", parameters(m))
+                .put("inputs", ins).put("outputs", outs).put("parameters", parameters(written))
                 .put("macs", flops.macs()).put("flops", flops.flops()).put("macs_by_op", flops.macsByOp())
-                .put("op_counts", opCounts(m)).put("metadata", m.metadata()).put("plan", steps).toString();
+                .put("op_counts", opCounts(written)).put("metadata", m.metadata()).put("plan", steps).toString();
     }
 
     private static Map<String, Object> valueJson(ValueInfo v) {
