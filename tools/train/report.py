@@ -43,7 +43,7 @@ def load_runs():
                          act=meta["activation"], alpha=float(meta["helu_alpha"] or 0), seed=int(meta["seed"]),
                          recipe=meta.get("recipe_name", "paper"), recipe_desc=meta["recipe"],
                          epochs=int(meta["epochs"]), acc=float(meta["test_accuracy"]),
-                         correct=int(meta["test_correct"]), val=float(meta["val_accuracy"]),
+                         correct=int(meta["test_correct"]), val=float(meta["val_accuracy"]) if meta.get("val_accuracy") not in (None, "None") else float("nan"),
                          diverged=meta.get("diverged") == "1", secs=float(meta["train_seconds"]),
                          params=int(meta["params"]), macs=int(meta["macs"]), log=log, dead=dead))
     return runs
@@ -86,7 +86,6 @@ def compare(a, b):
 
 def main():
     runs = load_runs()
-    alpha, sweep = grid.choose_alpha_from(runs) if hasattr(grid, "choose_alpha_from") else (None, None)
     # alpha chosen from the shipped sweep runs (final-epoch VALIDATION accuracy, fashion-cnn, paper recipe)
     sweep = {}
     for a in grid.SWEEP_ALPHAS:
@@ -218,9 +217,10 @@ def main():
         if not rr:
             continue
         configs = sorted({(r["act"], r["alpha"]) for r in rr}, key=lambda c: (ACT_ORDER.index(c[0]), c[1]))
-        nl = len(rr[0]["dead"])
+        ref = ([r for r in rr if r["act"] != "gelu"] or rr)[0]
+        nl = len(ref["dead"])
         w("### `%s`, %s recipe\n" % (arch, rec))
-        w("| activation | n | " + " | ".join("L%d (%d)" % (i, rr[0]["dead"][i]["units"]) for i in range(nl)) +
+        w("| activation | n | " + " | ".join("L%d (%d)" % (i, ref["dead"][i]["units"]) for i in range(nl)) +
           " | total dead / units |")
         w("|---|---|" + "---|" * (nl + 1))
         for c in configs:
@@ -235,7 +235,7 @@ def main():
                                                      sum(tot) / len(tot), units,
                                                      ", ".join(str(t) for t in tot)))
         w("")
-        w("Layers: " + ", ".join("L%d = `%s`" % (i, l["layer"]) for i, l in enumerate(rr[0]["dead"])) + "\n")
+        w("Layers: " + ", ".join("L%d = `%s`" % (i, l["layer"]) for i, l in enumerate(ref["dead"])) + "\n")
 
     w("## Training time\n")
     w("Seconds of training per run (sum of the logged epoch times; the machine was shared with other "
@@ -261,6 +261,16 @@ def main():
             continue
         w("- `%s`, %s recipe: %s − ReLU = %+.2f pp ± %s (n = %d vs %d): %s." % (
             arch, rec, act_label(*c), 100 * d, "—" if se is None else "%.2f" % (100 * se), n1, n2, v))
+    for arch, rec in groups:
+        rr = [r for r in runs if r["arch"] == arch and r["recipe"] == rec and r["dead"]]
+        parts = []
+        for act in ("relu", "helu"):
+            cr = [r for r in rr if r["act"] == act and (act != "helu" or r["alpha"] == chosen)]
+            if cr:
+                tot = [sum(l["dead"] for l in r["dead"]) for r in cr]
+                parts.append("%s %.1f (n=%d)" % (act_label(act, chosen or 0), sum(tot) / len(tot), len(cr)))
+        if parts:
+            w("- `%s`, %s recipe, mean dead units per model: %s." % (arch, rec, "; ".join(parts)))
     div = [r for r in runs if r["diverged"]]
     w("- Diverged runs: %s." % (", ".join("`%s`" % r["file"] for r in div) if div else "none"))
     extra = os.path.join(HERE, "conclusion.md")
@@ -269,6 +279,7 @@ def main():
         with open(extra) as f:
             w(f.read().strip() + "\n")
 
+    w("")
     w("## All shipped models\n")
     w("| file | activation | alpha | seed | recipe | epochs | test_correct | test_accuracy | val_accuracy |")
     w("|---|---|---|---|---|---|---|---|---|")
