@@ -33,6 +33,9 @@ final class ConcatSplitOps {
             }
             Shape first = ctx.shape(0);
             DType type = ctx.type(0);
+            if (first.rank() == 0) {
+                throw new IllegalArgumentException("cannot concatenate scalars");
+            }
             int a = first.axis(axis);
             int[] dims = first.dims();
             long total = 0;
@@ -114,6 +117,9 @@ final class ConcatSplitOps {
         @Override
         public void infer(InferContext ctx) {
             Shape in = ctx.shape(0);
+            if (in.rank() == 0) {
+                throw new IllegalArgumentException("cannot split a scalar");
+            }
             int a = in.axis(axis);
             long[] split = sizes(node.opset() >= 13 ? ShapeOps.optionalLongs(ctx, 1) : null, in, a);
             DType[] types = new DType[split.length];

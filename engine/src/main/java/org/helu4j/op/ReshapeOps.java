@@ -126,7 +126,7 @@ final class ReshapeOps {
             Shape in = ctx.shape(0);
             long[] given = node.opset() < 13 ? axesAttr : ShapeOps.optionalLongs(ctx, 1);
             boolean[] drop = new boolean[in.rank()];
-            if (given == null) {
+            if (given == null || given.length == 0) {
                 for (int i = 0; i < drop.length; i++) {
                     drop[i] = in.dim(i) == 1;
                 }

@@ -63,8 +63,8 @@ final class ShapeOps {
     }
 
     /**
-     * Declares the outputs of {@code op}. When every given input's value is known and every output is a small
-     * int64 tensor, computes them now (by running the op on heap tensors) and declares their values, so that the
+     * Declares the outputs of {@code op}. When every given input's value is known (and int64, but for Cast) and
+     * every output is a small int64 tensor, computes them now (by running the op on heap tensors) and declares their values, so that the
      * runtime can skip the node and the load-time pass can fold it.
      */
     static void declare(Op op, InferContext ctx, DType[] types, Shape[] shapes) {
@@ -73,7 +73,9 @@ final class ShapeOps {
             fold = types[j] == null || (types[j] == DType.INT64 && shapes[j].size() <= FOLD_LIMIT);
         }
         for (int i = 0; i < ctx.inputCount() && fold; i++) {
-            fold = !ctx.has(i) || ctx.isKnown(i);
+            // Float inputs are model data (ArgMax of logits, say) except in a Cast: folding those at run time would
+            // read kernel output during inference, which makes the executor re-infer the whole plan on every run.
+            fold = !ctx.has(i) || (ctx.isKnown(i) && (ctx.type(i) == DType.INT64 || op instanceof CastOp));
         }
         if (!fold) {
             for (int j = 0; j < types.length; j++) {

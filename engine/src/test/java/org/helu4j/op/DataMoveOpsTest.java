@@ -90,6 +90,8 @@ class DataMoveOpsTest {
         assertArrayEquals(new long[] {40, 50}, equal[2].toLongArray());
         assertThrows(IllegalArgumentException.class, () -> op("Split").outputs(4).run(iota(6)));
         assertThrows(IllegalArgumentException.class, () -> op("Concat").attr("axis", 0L).run1(iota(2, 3), iota(2, 4)));
+        assertThrows(IllegalArgumentException.class, () -> op("Concat").attr("axis", 0L).run1(ls(1), Tensor.ofLongs(new long[] {2})));
+        assertThrows(IllegalArgumentException.class, () -> op("Split").outputs(1).run(Tensor.ofLongs(new long[] {2})));
     }
 
     @Test

@@ -69,6 +69,7 @@ class ReshapeOpsTest {
         assertArrayEquals(new long[] {3, 1}, op("Squeeze").opset(11).attr("axes", new long[] {0}).run1(iota(1, 3, 1)).dims());
         assertArrayEquals(new long[] {1, 3}, op("Squeeze").run1(iota(1, 3, 1), ls(-1)).dims());
         assertArrayEquals(new long[] {3}, op("Squeeze").run1(iota(1, 3, 1)).dims());
+        assertArrayEquals(new long[] {3}, op("Squeeze").run1(iota(1, 3, 1), ls()).dims());
         assertThrows(IllegalArgumentException.class, () -> op("Squeeze").run1(iota(1, 3, 1), ls(1)));
     }
 
@@ -99,6 +100,9 @@ class ReshapeOpsTest {
         assertArrayEquals(new long[] {3}, ctx.outputValue(0).toLongArray());
         // a float or unknown input is left to run time
         ctx = op("Unsqueeze").inferOnly(new Tensor[] {iota(3), ls(0)}, new Tensor[] {iota(3), ls(0)});
+        assertNull(ctx.outputValue(0));
+        // an int64 result of float data is left to run time too: it is model output, not shape arithmetic
+        ctx = op("ArgMax").inferOnly(new Tensor[] {iota(3)}, new Tensor[] {iota(3)});
         assertNull(ctx.outputValue(0));
         ctx = op("Unsqueeze").inferOnly(new Tensor[] {ls(3), ls(0)}, new Tensor[] {null, ls(0)});
         assertNull(ctx.outputValue(0));
