@@ -127,7 +127,8 @@ final class DeadUnitsCommand implements Callable<Integer> {
             layers.add(o.map());
         }
         double total = r.dead() == null ? Double.NaN : r.dead().totalFraction();
-        return Json.obj().put("model", model.toString()).put("n", r.data().size()).put("dead_fraction", total)
+        return Json.obj().put("model", model.toString()).put("n", r.data().size()).put("correct", r.correct())
+                .put("accuracy", r.accuracy()).put("dead_fraction", total)
                 .put("agrees_with_pytorch", torch == null ? null : agree).put("layers", layers).toString();
     }
 }

@@ -1,0 +1,64 @@
+package org.helu4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.helu4j.Model;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shipped models, where they exist: one model per architecture on the full bundled test set, whose accuracy
+ * must be the one recorded at training, and whose dead units must be PyTorch's count.
+ */
+class ShippedModelsTest {
+    static List<ShippedModels.Entry> onePerArch() throws IOException {
+        Map<String, ShippedModels.Entry> first = ShippedModels.list(Home.models()).stream()
+                .collect(Collectors.toMap(ShippedModels.Entry::arch, e -> e, (a, b) -> a, java.util.TreeMap::new));
+        return List.copyOf(first.values());
+    }
+
+    @Test
+    void accuracyAndDeadUnitsAreReproducedOnTheFullTestSet() throws IOException {
+        List<ShippedModels.Entry> models = onePerArch();
+        assumeFalse(models.isEmpty() || !Files.isDirectory(Home.data()), "no shipped models yet");
+        for (ShippedModels.Entry e : models) {
+            Cli.Result r = Cli.run("deadunits", e.file().toString(), "--json");
+            assertEquals(0, r.exit(), r.toString());
+            JsonObject o = JsonParser.parseString(r.lastLine()).getAsJsonObject();
+            assertEquals(10000, o.get("n").getAsInt());
+            try (Model m = Models.load(e.file())) {
+                ModelCard card = ModelCard.of(e.file(), m);
+                assertEquals(card.recordedCorrect(), o.get("correct").getAsInt(), e.file() + ": recorded accuracy");
+            }
+            if (Files.exists(PyTorchDeadUnits.fileFor(e.file()))) {
+                assertTrue(o.get("agrees_with_pytorch").getAsBoolean(), e.file() + ": " + o);
+            }
+        }
+    }
+
+    @Test
+    void inspectAgreesWithPyTorchsMacCount() throws IOException {
+        List<ShippedModels.Entry> models = onePerArch();
+        assumeFalse(models.isEmpty(), "no shipped models yet");
+        for (ShippedModels.Entry e : models) {
+            Cli.Result r = Cli.run("inspect", "--json", e.file().toString());
+            assertEquals(0, r.exit(), r.toString());
+            JsonObject o = JsonParser.parseString(r.lastLine()).getAsJsonObject();
+            String macs = o.getAsJsonObject("metadata").has("macs")
+                    ? o.getAsJsonObject("metadata").get("macs").getAsString() : null;
+            if (macs != null) {
+                assertEquals(Long.parseLong(macs), o.get("macs").getAsLong(), e.file().toString());
+            }
+            assertEquals(e.activation(), o.getAsJsonObject("metadata").get("activation").getAsString());
+        }
+    }
+}
