@@ -11,7 +11,7 @@ import org.helu4j.tensor.Shape;
  * Concat → Reshape chains fold into constants at load time.
  */
 final class ShapeOps {
-    /** Outputs up to this many int64 elements are computed during inference when their inputs are known. */
+    /** Outputs up to this many elements are computed during inference when their inputs are known. */
     static final long FOLD_LIMIT = 1024;
 
     private ShapeOps() {
@@ -63,19 +63,22 @@ final class ShapeOps {
     }
 
     /**
-     * Declares the outputs of {@code op}. When every given input's value is known (and int64, but for Cast) and
-     * every output is a small int64 tensor, computes them now (by running the op on heap tensors) and declares their values, so that the
-     * runtime can skip the node and the load-time pass can fold it.
+     * Declares the outputs of {@code op}. When every output is small and every given input is known and int64,
+     * computes them now (by running the op on heap tensors) and declares their values, so that the runtime can
+     * skip the node and the load-time pass can fold it. Float inputs are model data (ArgMax of logits, say),
+     * except in a Cast to an integer type, where they are shape arithmetic (PyTorch's floor(size * scale)):
+     * folding model data would read kernel output during inference, which makes the executor re-infer the whole
+     * plan on every run.
      */
     static void declare(Op op, InferContext ctx, DType[] types, Shape[] shapes) {
         boolean fold = true;
+        boolean intOutputs = true;
         for (int j = 0; j < types.length && fold; j++) {
-            fold = types[j] == null || (types[j] == DType.INT64 && shapes[j].size() <= FOLD_LIMIT);
+            fold = types[j] == null || shapes[j].size() <= FOLD_LIMIT;
+            intOutputs &= types[j] == null || types[j] == DType.INT64;
         }
         for (int i = 0; i < ctx.inputCount() && fold; i++) {
-            // Float inputs are model data (ArgMax of logits, say) except in a Cast: folding those at run time would
-            // read kernel output during inference, which makes the executor re-infer the whole plan on every run.
-            fold = !ctx.has(i) || (ctx.isKnown(i) && (ctx.type(i) == DType.INT64 || op instanceof CastOp));
+            fold = !ctx.has(i) || (ctx.isKnown(i) && (ctx.type(i) == DType.INT64 || (op instanceof CastOp && intOutputs)));
         }
         if (!fold) {
             for (int j = 0; j < types.length; j++) {
@@ -92,7 +95,9 @@ final class ShapeOps {
         Tensor[] out = new Tensor[types.length];
         for (int j = 0; j < out.length; j++) {
             if (types[j] != null) {
-                out[j] = Tensor.ofLongs(new long[(int) shapes[j].size()], shapes[j].longDims());
+                int n = (int) shapes[j].size();
+                out[j] = types[j] == DType.INT64 ? Tensor.ofLongs(new long[n], shapes[j].longDims())
+                        : Tensor.of(new float[n], shapes[j].longDims());
             }
         }
         op.run(in, out);
