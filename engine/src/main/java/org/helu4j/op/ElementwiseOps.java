@@ -2,6 +2,7 @@ package org.helu4j.op;
 
 import java.util.Map;
 import org.helu4j.kernel.Binary;
+import org.helu4j.kernel.Trig;
 import org.helu4j.op.UnaryOp.Kind;
 
 /**
@@ -51,6 +52,18 @@ final class ElementwiseOps {
         unary(m, "Round", Kind.ROUND);
         unary(m, "Sign", Kind.SIGN);
 
+        trig(m, "Sin", Trig.SIN);
+        trig(m, "Cos", Trig.COS);
+        trig(m, "Tan", Trig.TAN);
+        trig(m, "Asin", Trig.ASIN);
+        trig(m, "Acos", Trig.ACOS);
+        trig(m, "Atan", Trig.ATAN);
+        trig(m, "Sinh", Trig.SINH);
+        trig(m, "Cosh", Trig.COSH);
+        trig(m, "Asinh", Trig.ASINH);
+        trig(m, "Acosh", Trig.ACOSH);
+        trig(m, "Atanh", Trig.ATANH);
+
         scalar(m, "Equal", BinaryScalarOp.Kind.EQUAL);
         scalar(m, "Less", BinaryScalarOp.Kind.LESS);
         scalar(m, "LessOrEqual", BinaryScalarOp.Kind.LESS_OR_EQUAL);
@@ -68,6 +81,10 @@ final class ElementwiseOps {
         m.put("Softmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.SOFTMAX));
         m.put("LogSoftmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.LOG_SOFTMAX));
         m.put("Hardmax", n -> new SoftmaxOp(n, SoftmaxOp.Kind.HARDMAX));
+    }
+
+    private static void trig(Map<String, OpFactory> m, String name, int fn) {
+        m.put(name, n -> new UnaryTrigOp(n, fn));
     }
 
     private static void scalar(Map<String, OpFactory> m, String name, BinaryScalarOp.Kind kind) {
