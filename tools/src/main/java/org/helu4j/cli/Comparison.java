@@ -80,14 +80,17 @@ final class Comparison {
                 many.add(Tensor.of(all.normalized(0, b, pre), c.batchDims(b)));
             }
             log.printf("measuring latency: %d models, batch 1, interleaved ...%n", k);
-            try (Progress p = Progress.start("latency", Math.max(20, (long) (o.latencySeconds() * 50)))) {
+            try (Progress p = Progress.start("latency", (long) (o.latencySeconds() * 1000))) {
                 latency = Interleaved.measure(sessions, one, 5, 20, 100_000, (long) (o.latencySeconds() * 1e9),
                         new long[k], p);
             }
             rounds[0] = (int) latency[0].getTotalCount();
             log.printf("measuring throughput: batch %d, interleaved ...%n", b);
-            Histogram[] big = Interleaved.measure(sessions, many, 1, 3, 10_000, (long) (o.throughputSeconds() * 1e9),
-                    batchNanos, null);
+            Histogram[] big;
+            try (Progress p = Progress.start("throughput", (long) (o.throughputSeconds() * 1000))) {
+                big = Interleaved.measure(sessions, many, 1, 3, 10_000, (long) (o.throughputSeconds() * 1e9),
+                        batchNanos, p);
+            }
             rounds[1] = (int) big[0].getTotalCount();
             for (int i = 0; i < k; i++) {
                 batchNanos[i] = batchNanos[i] / Math.max(rounds[1], 1); // now: ns per batch

@@ -23,7 +23,7 @@ final class Interleaved {
 
     /**
      * Runs {@code warmup} untimed rounds, then timed rounds until {@code minRounds} are done and
-     * {@code budgetNanos} has passed, or {@code maxRounds} are done.
+     * {@code budgetNanos} has passed, or {@code maxRounds} are done. Progress is reported in milliseconds.
      *
      * @return per model, the latency of each timed run (ns) and, in {@code totalNanos}, the summed run time
      */
@@ -50,7 +50,7 @@ final class Interleaved {
                 totalNanos[i] += dt;
             }
             if (progress != null) {
-                progress.step(1);
+                progress.set((System.nanoTime() - start) / 1_000_000);
             }
         }
         return h;

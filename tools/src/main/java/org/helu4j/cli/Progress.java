@@ -32,7 +32,16 @@ final class Progress implements AutoCloseable {
     }
 
     void step(long units) {
-        long now = done.addAndGet(units);
+        draw(done.addAndGet(units));
+    }
+
+    /** Sets the amount done (for work measured in time rather than in items). */
+    void set(long units) {
+        done.set(units);
+        draw(units);
+    }
+
+    private void draw(long now) {
         if (err == null) {
             return;
         }
