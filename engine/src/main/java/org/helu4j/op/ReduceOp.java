@@ -120,6 +120,10 @@ final class ReduceOp extends Op {
             ReduceRef.general(out[0].segment(), in[0].segment(), s.dims(), red, kind);
             return;
         }
+        if (out[0].size() == 0) {
+            return; // a kept axis is empty
+        }
+        // [outer, count, inner]; when only unit axes are reduced, count stays 1 and the kernel copies
         long outer = 1;
         long count = 1;
         long inner = 1;
@@ -133,14 +137,6 @@ final class ReduceOp extends Op {
             } else {
                 outer *= groups[i];
             }
-        }
-        if (s.size() == 0 && out[0].size() == 0) {
-            return;
-        }
-        if (!seen) {
-            // only unit axes (or an empty one) are reduced
-            count = s.size() == 0 ? 0 : 1;
-            outer = out[0].size();
         }
         switch (kind) {
             case SUM -> Reduce.sum(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);

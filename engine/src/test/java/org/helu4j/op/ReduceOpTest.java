@@ -109,6 +109,10 @@ class ReduceOpTest {
         Tensor max = op("ReduceMax").attr("axes", new long[] {1}).run1(f(new float[] {1, Float.NaN, 3, -1, -2, -3}, 2, 3));
         assertEquals(Float.NaN, max.getFloat(0));
         assertEquals(-1f, max.getFloat(1));
+        Tensor empty = f(new float[0], 0, 3);
+        assertArrayEquals(new float[] {0, 0, 0}, op("ReduceSum").run1(empty, ls(0)).toFloatArray());
+        assertEquals(Float.NaN, op("ReduceMean").attr("axes", new long[] {0}).run1(empty).getFloat(2));
+        assertArrayEquals(new long[] {0, 1}, op("ReduceMax").attr("axes", new long[] {1}).run1(empty).dims());
         assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").attr("axes", new long[] {2}).run1(x));
         assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").run1(ls(1, 2)));
     }
