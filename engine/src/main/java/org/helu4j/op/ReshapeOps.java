@@ -188,7 +188,7 @@ final class ReshapeOps {
         }
     }
 
-    /** Dropout at inference: the identity, with an all-true mask (bool is stored as int64 1s). */
+    /** Dropout at inference: the identity, with an all-true mask (bool is stored as int64 1s; float 1s before opset 10). */
     static final class Dropout extends Op {
         Dropout(Node node) {
             super(node);
@@ -206,7 +206,9 @@ final class ReshapeOps {
             }
             Shape s = ctx.shape(0);
             boolean mask = node.outputs().size() > 1 && !node.outputs().get(1).isEmpty();
-            ShapeOps.declare(this, ctx, new DType[] {ctx.type(0), mask ? DType.INT64 : null}, new Shape[] {s, s});
+            // the mask is bool (stored as int64) from opset 10, and of the input's type before
+            DType maskType = node.opset() < 10 ? ctx.type(0) : DType.INT64;
+            ShapeOps.declare(this, ctx, new DType[] {ctx.type(0), mask ? maskType : null}, new Shape[] {s, s});
         }
 
         @Override
@@ -214,8 +216,13 @@ final class ReshapeOps {
             Strided.copyAll(in[0], out[0]);
             if (out.length > 1 && out[1] != null) {
                 MemorySegment mask = out[1].segment();
+                boolean isFloat = out[1].type() == DType.FLOAT32;
                 for (long i = 0, n = out[1].size(); i < n; i++) {
-                    mask.setAtIndex(ValueLayout.JAVA_LONG, i, 1L);
+                    if (isFloat) {
+                        mask.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
+                    } else {
+                        mask.setAtIndex(ValueLayout.JAVA_LONG, i, 1L);
+                    }
                 }
             }
         }

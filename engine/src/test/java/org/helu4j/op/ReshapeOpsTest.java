@@ -89,6 +89,8 @@ class ReshapeOpsTest {
         assertArrayEquals(iota(2, 3).toFloatArray(), out[0].toFloatArray());
         assertEquals(DType.INT64, out[1].type());
         assertArrayEquals(new long[] {1, 1, 1, 1, 1, 1}, out[1].toLongArray());
+        Tensor[] old = op("Dropout").opset(7).attr("ratio", 0.3f).outputs(2).run(iota(2));
+        assertArrayEquals(new float[] {1, 1}, old[1].toFloatArray());
         assertThrows(IllegalArgumentException.class, () -> op("Dropout").opset(12)
                 .run1(iota(2), f(new float[] {0.5f}), Tensor.ofLongs(new long[] {1})));
     }
