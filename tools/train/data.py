@@ -55,7 +55,7 @@ def compute_stats(data_dir=DATA_DIR):
 
 def normalize(images_u8):
     """uint8 [N,28,28] -> float32 tensor [N,1,28,28] = (pixel/255 - mean)/std, computed in float32."""
-    x = torch.from_numpy(np.ascontiguousarray(images_u8)).to(torch.float32).div(255.0)
+    x = torch.from_numpy(np.array(images_u8, copy=True)).to(torch.float32).div(255.0)
     x = (x - torch.tensor(INPUT_MEAN, dtype=torch.float32)) / torch.tensor(INPUT_STD, dtype=torch.float32)
     return x.unsqueeze(1).contiguous()
 
@@ -84,7 +84,7 @@ class Augmenter:
     random horizontal flip, applied per sample with an explicit torch.Generator (deterministic)."""
 
     def __init__(self, images_u8, pad=2):
-        x = torch.from_numpy(np.ascontiguousarray(images_u8)).to(torch.float32).div(255.0)
+        x = torch.from_numpy(np.array(images_u8, copy=True)).to(torch.float32).div(255.0)
         self.pad = pad
         self.padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))  # [N,32,32], zero = background
         self.ar = torch.arange(28)
