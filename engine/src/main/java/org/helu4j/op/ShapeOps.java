@@ -58,6 +58,7 @@ final class ShapeOps {
         m.put("Compress", SelectOps.Compress::new);
         m.put("NonZero", SelectOps.NonZero::new);
         m.put("TopK", SelectOps.TopK::new);
+        m.put("Unique", UniqueOp::new);
         m.put("Upsample", ResizeOp::new);
         ReduceOp.register(m);
     }

@@ -86,4 +86,19 @@ class ScatterSelectOpsTest {
         assertArrayEquals(new long[] {0, 2}, old[1].toLongArray());
         assertThrows(IllegalArgumentException.class, () -> op("TopK").outputs(2).run(v, ls(5)));
     }
+
+    @Test
+    void uniqueSortedOrInFirstOrder() throws Exception {
+        Tensor x = f(new float[] {2, 1, 1, 3, 4, 3}, 6);
+        Tensor[] s = op("Unique").outputs(4).run(x);
+        assertArrayEquals(new float[] {1, 2, 3, 4}, s[0].toFloatArray());
+        assertArrayEquals(new long[] {1, 0, 3, 4}, s[1].toLongArray());
+        assertArrayEquals(new long[] {1, 0, 0, 2, 3, 2}, s[2].toLongArray());
+        assertArrayEquals(new long[] {2, 1, 2, 1}, s[3].toLongArray());
+        Tensor[] u = op("Unique").attr("sorted", 0L).outputs(4).run(x);
+        assertArrayEquals(new float[] {2, 1, 3, 4}, u[0].toFloatArray());
+        assertArrayEquals(new long[] {0, 1, 1, 2, 3, 2}, u[2].toLongArray());
+        Tensor rows = op("Unique").attr("axis", 0L).run1(f(new float[] {1, 0, 0, 1, 1, 0}, 3, 2));
+        assertArrayEquals(new float[] {0, 1, 1, 0}, rows.toFloatArray());
+    }
 }
