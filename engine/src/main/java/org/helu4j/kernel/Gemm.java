@@ -109,8 +109,8 @@ public final class Gemm {
             return;
         }
         // B's columns are strided: pack one panel at a time into a scratch that stays in cache.
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment scratch = arena.allocate((long) Math.max(k, 1) * NR * Float.BYTES, 64);
+        {
+            MemorySegment scratch = Scratch.get(1, (long) Math.max(k, 1) * NR * Float.BYTES);
             for (int j = 0; j < n; j += NR) {
                 int w = Math.min(NR, n - j);
                 packPanel(scratch, 0, b, bOff, ldb, true, j, w, k);
@@ -203,6 +203,15 @@ public final class Gemm {
     /** C[0..m, j..j+w) from one B panel whose first column is at {@code bOff} and rows {@code brs} apart. */
     private static void panel(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, long ars, long acs,
             MemorySegment b, long bOff, long brs, int m, int j, int w, int k, Epilogue ep) {
+        if (w < NR && brs != NR) {
+            // The edge panel of an unpacked B: copy it zero-padded to NR columns, so that the tiles load whole
+            // vectors (masked loads in the k loop defeat the JIT) and only the stores are masked.
+            MemorySegment padded = Scratch.get(1, (long) Math.max(k, 1) * NR * Float.BYTES);
+            packPanel(padded, 0, b, bOff, brs, false, 0, w, k);
+            b = padded;
+            bOff = 0;
+            brs = NR;
+        }
         int i = 0;
         if (w == NR) {
             for (; i + MR <= m; i += MR) {
@@ -212,15 +221,12 @@ public final class Gemm {
                 tile1(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j);
             }
         } else {
-            VectorMask<Float> m0 = F.indexInRange(0, w);
-            VectorMask<Float> m1 = F.indexInRange(L, w);
-            VectorMask<Float> m2 = F.indexInRange(2 * L, w);
             for (; i + MR <= m; i += MR) {
                 tile4Masked(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j,
-                        m0, m1, m2);
+                        w);
             }
             for (; i < m; i++) {
-                tile1Masked(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j, m0, m1, m2);
+                tile1Masked(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j, w);
             }
         }
     }
@@ -238,6 +244,8 @@ public final class Gemm {
     }
 
     // ---- the hot spot: an MR×NRV register tile, FMA over k ----
+    // Vector loads are written out rather than called through load()/bcast(): C2 declines to inline small
+    // helpers into these large frames ("callee uses too much stack"), and a vector that crosses a call is boxed.
     private static void tile4(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars, long acs,
             MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
@@ -246,14 +254,14 @@ public final class Gemm {
         long bp = bIdx;
         long ap = 0;
         for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector b0 = load(b, bp), b1 = load(b, bp + L), b2 = load(b, bp + 2 * L);
-            FloatVector x = bcast(a, a0 + ap);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO), b1 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO), b2 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO);
+            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, a0 + ap));
             c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
-            x = bcast(a, a1 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a1 + ap));
             c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
-            x = bcast(a, a2 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a2 + ap));
             c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
-            x = bcast(a, a3 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
             c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
         }
         store3(c00, c01, c02, c, cIdx, ep, row, col);
@@ -268,80 +276,82 @@ public final class Gemm {
         long bp = bIdx;
         long ap = aIdx;
         for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector x = bcast(a, ap);
-            c00 = load(b, bp).fma(x, c00);
-            c01 = load(b, bp + L).fma(x, c01);
-            c02 = load(b, bp + 2 * L).fma(x, c02);
+            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, ap));
+            c00 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO).fma(x, c00);
+            c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
+            c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
         }
         store3(c00, c01, c02, c, cIdx, ep, row, col);
     }
 
     private static void tile4Masked(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars,
-            long acs, MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col,
-            VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
+            long acs, MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
+        // Masks are made here, not passed in: the JIT intrinsifies masked loads only for masks of a known type.
+        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
         long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
         long bp = bIdx;
         long ap = 0;
         for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector b0 = load(b, bp, m0), b1 = load(b, bp + L, m1), b2 = load(b, bp + 2 * L, m2);
-            FloatVector x = bcast(a, a0 + ap);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO), b1 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO), b2 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO);
+            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, a0 + ap));
             c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
-            x = bcast(a, a1 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a1 + ap));
             c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
-            x = bcast(a, a2 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a2 + ap));
             c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
-            x = bcast(a, a3 + ap);
+            x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
             c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
         }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, m0, m1, m2);
-        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col, m0, m1, m2);
-        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col, m0, m1, m2);
-        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col, m0, m1, m2);
+        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
+        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col, w);
+        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col, w);
+        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col, w);
     }
 
     private static void tile1Masked(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
-            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col,
-            VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
+            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
+        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
         long bp = bIdx;
         long ap = aIdx;
         for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector x = bcast(a, ap);
-            c00 = load(b, bp, m0).fma(x, c00);
-            c01 = load(b, bp + L, m1).fma(x, c01);
-            c02 = load(b, bp + 2 * L, m2).fma(x, c02);
+            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, ap));
+            c00 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO).fma(x, c00);
+            c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
+            c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
         }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, m0, m1, m2);
+        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
     }
 
     // ---- the epilogue, on one tile row ----
     private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
             Epilogue ep, int row, int col) {
-        finish(v0, ep, row, col, null).intoMemorySegment(c, cIdx * Float.BYTES, NO);
-        finish(v1, ep, row, col + L, null).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO);
-        finish(v2, ep, row, col + 2 * L, null).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO);
+        finish(v0, ep, row, col, L).intoMemorySegment(c, cIdx * Float.BYTES, NO);
+        finish(v1, ep, row, col + L, L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO);
+        finish(v2, ep, row, col + 2 * L, L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO);
     }
 
     private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
-            Epilogue ep, int row, int col, VectorMask<Float> m0, VectorMask<Float> m1, VectorMask<Float> m2) {
-        finish(v0, ep, row, col, m0).intoMemorySegment(c, cIdx * Float.BYTES, NO, m0);
-        finish(v1, ep, row, col + L, m1).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO, m1);
-        finish(v2, ep, row, col + 2 * L, m2).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO, m2);
+            Epilogue ep, int row, int col, int w) {
+        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
+        finish(v0, ep, row, col, w).intoMemorySegment(c, cIdx * Float.BYTES, NO, m0);
+        finish(v1, ep, row, col + L, w - L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO, m1);
+        finish(v2, ep, row, col + 2 * L, w - 2 * L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO, m2);
     }
 
-    /** alpha, bias and ReLU on the accumulators of C[row, col..col+L); {@code mask} null for a full vector. */
-    private static FloatVector finish(FloatVector acc, Epilogue ep, int row, int col, VectorMask<Float> mask) {
+    /** alpha, bias and ReLU on the accumulators of C[row, col..col+L); {@code valid} lanes hold real columns. */
+    private static FloatVector finish(FloatVector acc, Epilogue ep, int row, int col, int valid) {
         FloatVector v = ep.alpha() == 1f ? acc : acc.mul(ep.alpha());
         MemorySegment bias = ep.bias();
         if (bias != null) {
             long idx = ep.biasOff() + row * ep.biasRowStride();
             FloatVector bv;
             if (ep.biasColStride() == 0) {
-                bv = bcast(bias, idx);
+                bv = FloatVector.broadcast(F, bias.getAtIndex(FL, idx));
             } else {
-                bv = mask == null ? load(bias, idx + col) : load(bias, idx + col, mask);
+                bv = valid >= L ? FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO) : FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO, F.indexInRange(0, valid));
             }
             v = bv.fma(FloatVector.broadcast(F, ep.beta()), v);
         }

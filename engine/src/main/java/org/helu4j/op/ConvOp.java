@@ -15,6 +15,7 @@ import org.helu4j.tensor.Shape;
 final class ConvOp extends Op {
     private final ConvWindow window;
     private final int group;
+    private final boolean relu;
 
     ConvOp(Node node) throws UnsupportedOperatorException {
         super(node);
@@ -24,6 +25,7 @@ final class ConvOp extends Op {
             throw new IllegalArgumentException("attribute group must be positive, not " + g);
         }
         group = (int) g;
+        relu = fusedRelu(node);
     }
 
     @Override
@@ -47,7 +49,7 @@ final class ConvOp extends Op {
         MemorySegment bias = b == null ? null : b.segment();
         long floats = Conv.scratchFloats(g);
         MemorySegment scratch = floats == 0 ? MemorySegment.NULL : Scratch.get(0, floats * 4);
-        Conv.conv(out[0].segment(), in[0].segment(), in[1].segment(), bias, g, false, scratch);
+        Conv.conv(out[0].segment(), in[0].segment(), in[1].segment(), bias, g, relu, scratch);
     }
 
     private ConvGeometry geometry(Shape x, Shape w, Shape bias) {

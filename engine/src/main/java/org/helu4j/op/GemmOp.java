@@ -1,5 +1,7 @@
 package org.helu4j.op;
 
+import java.lang.foreign.MemorySegment;
+
 import org.helu4j.Tensor;
 import org.helu4j.graph.Attributes;
 import org.helu4j.graph.Node;
@@ -17,6 +19,12 @@ final class GemmOp extends Op {
     private final boolean transA;
     private final boolean transB;
     private volatile GemmPackedB packed;
+    private final boolean relu;
+    /** The last epilogue built, reused while C and the output shape stay the same (no allocation per run). */
+    private volatile CachedEpilogue lastEpilogue;
+
+    private record CachedEpilogue(MemorySegment c, Shape cShape, int m, int n, Gemm.Epilogue epilogue) {
+    }
 
     GemmOp(Node node) {
         super(node);
@@ -25,6 +33,7 @@ final class GemmOp extends Op {
         beta = at.getFloat("beta", 1f);
         transA = flag(at, "transA");
         transB = flag(at, "transB");
+        relu = fusedRelu(node);
         flag(at, "broadcast"); // opset < 7: C was broadcast only when asked; broadcasting always is a superset
         if (!node.hasInput(0) || !node.hasInput(1)) {
             throw new IllegalArgumentException("Gemm needs inputs A and B");
@@ -96,13 +105,7 @@ final class GemmOp extends Op {
         int m = y.shape().dim(0);
         int n = y.shape().dim(1);
         int k = transA ? a.shape().dim(0) : a.shape().dim(1);
-        Gemm.Epilogue ep;
-        if (c == null) {
-            ep = alpha == 1f ? Gemm.Epilogue.NONE : Gemm.Epilogue.scaled(alpha, false);
-        } else {
-            long[] s = biasStrides(c.shape(), m, n);
-            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, false);
-        }
+        Gemm.Epilogue ep = epilogue(c, m, n);
         long lda = a.shape().dim(1);
         GemmPackedB p = packed;
         if (p != null && p.matches(b)) {
@@ -113,8 +116,26 @@ final class GemmOp extends Op {
         }
     }
 
+    private Gemm.Epilogue epilogue(Tensor c, int m, int n) {
+        MemorySegment cs = c == null ? null : c.segment();
+        Shape cShape = c == null ? null : c.shape();
+        CachedEpilogue last = lastEpilogue;
+        if (last != null && last.c == cs && last.m == m && last.n == n && java.util.Objects.equals(last.cShape, cShape)) {
+            return last.epilogue;
+        }
+        Gemm.Epilogue ep;
+        if (c == null) {
+            ep = alpha == 1f && !relu ? Gemm.Epilogue.NONE : Gemm.Epilogue.scaled(alpha, relu);
+        } else {
+            long[] s = biasStrides(c.shape(), m, n);
+            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, relu);
+        }
+        lastEpilogue = new CachedEpilogue(cs, cShape, m, n, ep);
+        return ep;
+    }
+
     @Override
     public String describe() {
-        return "Gemm" + (transA ? " transA" : "") + (transB ? " transB" : "") + (packed != null ? " (packed B)" : "");
+        return "Gemm" + (relu ? "+Relu" : "") + (transA ? " transA" : "") + (transB ? " transB" : "") + (packed != null ? " (packed B)" : "");
     }
 }

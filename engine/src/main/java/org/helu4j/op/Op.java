@@ -28,13 +28,29 @@ public abstract class Op {
     public abstract void infer(InferContext ctx);
 
     /**
-     * Computes the outputs. {@code in[i]} is null for an absent optional input. The outputs are off-heap, of the
+     * Computes the outputs. {@code in} has one entry per input the node lists: an optional input listed as
+     * {@code ""} is null, and trailing optional inputs the node does not list are not in the array at all. The outputs are off-heap, of the
      * declared shapes, and never alias the inputs.
      */
     public abstract void run(Tensor[] in, Tensor[] out);
 
     /** For reports and {@code infer inspect}: what this op does beyond its type, e.g. a fused activation. */
     public String describe() {
-        return node.opType();
+        return fusedRelu(node) ? node.opType() + "+Relu" : node.opType();
     }
+
+    /**
+     * True if a graph pass fused a Relu into this node's epilogue ({@code FuseActivation}). Any other fused
+     * activation is refused, so that an op never silently drops one.
+     */
+    protected static boolean fusedRelu(Node node) {
+        String fused = node.attributes().getString(FUSED_ACTIVATION, null);
+        if (fused != null && !fused.equals("Relu")) {
+            throw new IllegalArgumentException("cannot fuse activation " + fused + " into " + node.opType());
+        }
+        return fused != null;
+    }
+
+    /** The attribute through which {@code FuseActivation} tells an op to apply an activation in its epilogue. */
+    public static final String FUSED_ACTIVATION = "helu4j.activation";
 }

@@ -19,7 +19,7 @@ import org.helu4j.graph.Node;
  */
 public final class FuseActivation implements GraphPass {
     /** The attribute the fused op reads: the name of the activation applied in its epilogue. */
-    public static final String ATTRIBUTE = "helu4j.activation";
+    public static final String ATTRIBUTE = org.helu4j.op.Op.FUSED_ACTIVATION;
 
     private static final Set<String> PRODUCERS = Set.of("Conv", "Gemm");
 

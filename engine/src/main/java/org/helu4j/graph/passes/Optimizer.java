@@ -10,6 +10,7 @@ public final class Optimizer {
     private static final List<GraphPass> PASSES = List.of(
             new EliminateIdentities(),
             new FoldBatchNorm(),
+            new FuseActivation(),
             new EliminateDeadNodes());
 
     private Optimizer() {

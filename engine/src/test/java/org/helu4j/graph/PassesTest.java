@@ -1,0 +1,117 @@
+package org.helu4j.graph;
+
+import static org.helu4j.onnx.OnnxFiles.floatTensor;
+import static org.helu4j.onnx.OnnxFiles.floatValue;
+import static org.helu4j.onnx.OnnxFiles.model;
+import static org.helu4j.onnx.OnnxFiles.node;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.helu4j.LoadOptions;
+import org.helu4j.Model;
+import org.helu4j.Session;
+import org.helu4j.Tensor;
+import org.helu4j.io.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every pass preserves what the graph computes: optimized and unoptimized runs agree, and the nodes are gone. */
+class PassesTest {
+    @TempDir
+    Path dir;
+
+    private static float[] random(Random r, int n, float lo, float hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = lo + (hi - lo) * r.nextFloat();
+        }
+        return v;
+    }
+
+    private static Model load(Path file, boolean optimize) throws Exception {
+        return Model.load(file, LoadOptions.DEFAULT.withOptimize(optimize));
+    }
+
+    private static float[] run(Model m, Tensor input) {
+        try (Session s = m.newSession()) {
+            return s.run(input).get(0).toFloatArray();
+        }
+    }
+
+    private static void assertSame(float[] expected, float[] actual, double tolerance) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tolerance * Math.max(1, Math.abs(expected[i])),
+                    "element " + i + ": " + actual[i] + " vs " + expected[i]);
+        }
+    }
+
+    private static long count(Model m, String opType) {
+        return m.graph().nodes().stream().filter(n -> n.opType().equals(opType)).count();
+    }
+
+    @Test
+    void convBatchNormReluChainFoldsAndAgrees() throws Exception {
+        Random r = new Random(7);
+        int c = 3;
+        int m = 5;
+        NodeProto conv = node("Conv", "conv", new String[] {"x", "w", "b"}, "y").toBuilder()
+                .addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS)
+                        .addInts(1).addInts(1).addInts(1).addInts(1)).build();
+        GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", -1, c, 6, 6))
+                .addInitializer(floatTensor("w", random(r, m * c * 9, -1, 1), m, c, 3, 3))
+                .addInitializer(floatTensor("b", random(r, m, -1, 1), m))
+                .addInitializer(floatTensor("scale", random(r, m, 0.5f, 1.5f), m))
+                .addInitializer(floatTensor("beta", random(r, m, -0.5f, 0.5f), m))
+                .addInitializer(floatTensor("mean", random(r, m, -0.5f, 0.5f), m))
+                .addInitializer(floatTensor("var", random(r, m, 0.5f, 2f), m))
+                .addNode(conv)
+                .addNode(node("BatchNormalization", "bn", new String[] {"y", "scale", "beta", "mean", "var"}, "z"))
+                .addNode(node("Identity", "id", new String[] {"z"}, "z2"))
+                .addNode(node("Relu", "relu", new String[] {"z2"}, "out"))
+                .addNode(node("Relu", "unused", new String[] {"x"}, "dead"))
+                .addOutput(floatValue("out", -1, m, 6, 6)).build();
+        Path file = dir.resolve("m.onnx");
+        Files.write(file, model(g).toByteArray());
+        Tensor input = Tensor.of(random(r, 2 * c * 36, -2, 2), 2, c, 6, 6);
+        try (Model plain = load(file, false); Model optimized = load(file, true)) {
+            assertSame(run(plain, input), run(optimized, input), 1e-5);
+            assertEquals(1, count(plain, "BatchNormalization"));
+            assertEquals(0, count(optimized, "BatchNormalization"));
+            assertEquals(0, count(optimized, "Identity"));
+            assertFalse(optimized.graph().nodes().stream().anyMatch(n -> n.name().equals("unused")));
+        }
+    }
+
+    @Test
+    void goldenCnnAgreesWithAndWithoutPasses() throws Exception {
+        Path golden = Path.of("src/test/resources/golden");
+        Tensor input = Npy.read(golden.resolve("golden-cnn-input.npy"));
+        try (Model plain = load(golden.resolve("golden-cnn.onnx"), false);
+                Model optimized = load(golden.resolve("golden-cnn.onnx"), true)) {
+            assertSame(run(plain, input), run(optimized, input), 1e-5);
+        }
+    }
+
+    @Test
+    void identityFeedingAGraphOutputKeepsTheName() throws Exception {
+        GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", 2))
+                .addNode(node("Relu", "r", new String[] {"x"}, "y"))
+                .addNode(node("Identity", "id", new String[] {"y"}, "out"))
+                .addOutput(floatValue("out", 2)).build();
+        Path file = dir.resolve("id.onnx");
+        Files.write(file, model(g).toByteArray());
+        try (Model m = load(file, true); Session s = m.newSession()) {
+            assertEquals(List.of("out"), m.outputs().stream().map(ValueInfo::name).toList());
+            assertSame(new float[] {0, 3}, s.run(Tensor.of(new float[] {-1, 3}, 2)).get(0).toFloatArray(), 0);
+        }
+    }
+}
