@@ -93,7 +93,7 @@ final class DeadUnitsCommand implements Callable<Integer> {
             String side = "";
             if (torch != null) {
                 PyTorchDeadUnits.Layer t = torch.get(k);
-                boolean same = t.units() == c.units() && t.dead() == c.dead();
+                boolean same = agrees(t, c);
                 disagree += same ? 0 : 1;
                 side = String.format("   %12d  %s", t.dead(), same ? "yes" : "NO (PyTorch: " + t.units() + " units)");
             }
@@ -110,6 +110,12 @@ final class DeadUnitsCommand implements Callable<Integer> {
         }
     }
 
+    /** Same layer (where PyTorch recorded its ONNX output name), same number of units, same number dead. */
+    static boolean agrees(PyTorchDeadUnits.Layer torch, DeadUnitCounter.LayerCount mine) {
+        return torch.units() == mine.units() && torch.dead() == mine.dead()
+                && (torch.onnxOutput() == null || torch.onnxOutput().equals(mine.layer().output()));
+    }
+
     private String toJson(Evaluation.Result r, List<DeadUnitCounter.LayerCount> counts,
             List<PyTorchDeadUnits.Layer> torch) {
         List<Object> layers = new ArrayList<>();
@@ -120,7 +126,7 @@ final class DeadUnitsCommand implements Callable<Integer> {
                     .put("activation", c.layer().kind()).put("kind", c.kind()).put("units", c.units())
                     .put("dead", c.dead()).put("fraction", c.fraction());
             if (torch != null) {
-                boolean same = torch.get(k).units() == c.units() && torch.get(k).dead() == c.dead();
+                boolean same = agrees(torch.get(k), c);
                 agree &= same;
                 o.put("pytorch_dead", torch.get(k).dead()).put("agrees", same);
             }
