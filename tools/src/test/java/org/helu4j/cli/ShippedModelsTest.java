@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.helu4j.Model;
+import org.helu4j.Tensor;
+import org.helu4j.io.Npy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped models, where they exist: one model per architecture on the full bundled test set, whose accuracy
@@ -42,6 +45,29 @@ class ShippedModelsTest {
             if (Files.exists(PyTorchDeadUnits.fileFor(e.file()))) {
                 assertTrue(o.get("agrees_with_pytorch").getAsBoolean(), e.file() + ": " + o);
             }
+        }
+    }
+
+    @Test
+    void badInputsToShippedModelsAreOneLine(@TempDir Path tmp) throws IOException {
+        List<ShippedModels.Entry> models = onePerArch();
+        assumeFalse(models.isEmpty(), "no shipped models yet");
+        Path model = models.get(0).file();
+        Path odd = tmp.resolve("odd");
+        Fixtures.writeIdx(odd, 32, 32, new byte[2 * 1024], new byte[2]);
+        Path npy = tmp.resolve("wrong.npy");
+        Npy.write(npy, Tensor.of(new float[3 * 28 * 28], 1, 3, 28, 28));
+        Path picture = Files.writeString(tmp.resolve("photo.jpg"), "no jpeg here");
+        List<Cli.Result> failures = List.of(
+                Cli.run("eval", model.toString(), "--data", odd.toString()),
+                Cli.run("bench", model.toString(), "--input", npy.toString(), "--iters", "1"),
+                Cli.run("run", model.toString(), "--input", npy.toString(), "--output", tmp.resolve("o.npy").toString()),
+                Cli.run("classify", "--model", model.toString(), picture.toString()),
+                Cli.run("deadunits", model.toString(), "--data", tmp.resolve("nothing").toString()));
+        for (Cli.Result r : failures) {
+            assertEquals(1, r.exit(), r.toString());
+            assertEquals(1, r.errLines().size(), r.toString());
+            assertTrue(r.err().startsWith("infer: "), r.toString());
         }
     }
 
