@@ -21,7 +21,8 @@ final class ResizeOp extends Op {
 
     private enum Coord { HALF_PIXEL, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC, TF_HALF_PIXEL_FOR_NN, TF_CROP_AND_RESIZE }
 
-    private enum Nearest { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL }
+    /** SIMPLE is Upsample's and Resize-10's rule: the floor when enlarging an axis, the ceiling when shrinking it. */
+    private enum Nearest { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL, SIMPLE }
 
     private final boolean upsample;
     private final Mode mode;
@@ -43,7 +44,7 @@ final class ResizeOp extends Op {
             case "cubic" -> Mode.CUBIC;
             default -> throw new IllegalArgumentException("unsupported " + node.opType() + " mode '" + m + "'");
         };
-        // Upsample and Resize-10 map output x to x / scale and take the floor for nearest.
+        // Upsample and Resize-10 map output x to x / scale.
         boolean legacy = upsample || node.opset() < 11;
         String c = legacy ? "asymmetric" : a.getString("coordinate_transformation_mode", "half_pixel");
         coord = switch (c) {
@@ -55,12 +56,13 @@ final class ResizeOp extends Op {
             case "tf_crop_and_resize" -> Coord.TF_CROP_AND_RESIZE;
             default -> throw new IllegalArgumentException("unsupported coordinate_transformation_mode '" + c + "'");
         };
-        String n = legacy ? "floor" : a.getString("nearest_mode", "round_prefer_floor");
+        String n = legacy ? "simple" : a.getString("nearest_mode", "round_prefer_floor");
         nearest = switch (n) {
             case "round_prefer_floor" -> Nearest.ROUND_PREFER_FLOOR;
             case "round_prefer_ceil" -> Nearest.ROUND_PREFER_CEIL;
             case "floor" -> Nearest.FLOOR;
             case "ceil" -> Nearest.CEIL;
+            case "simple" -> Nearest.SIMPLE;
             default -> throw new IllegalArgumentException("unsupported nearest_mode '" + n + "'");
         };
         if (mode == Mode.CUBIC && legacy) {
@@ -226,6 +228,7 @@ final class ResizeOp extends Op {
                         case ROUND_PREFER_CEIL -> f >= 0.5;
                         case FLOOR -> false;
                         case CEIL -> true;
+                        case SIMPLE -> scale < 1;
                     };
                     index[t] = base + (up ? 1 : 0);
                     weight[t] = 1;

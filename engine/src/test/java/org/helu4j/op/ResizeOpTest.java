@@ -28,6 +28,14 @@ class ResizeOpTest {
     }
 
     @Test
+    void resize10TakesTheCeilingWhenShrinking() throws Exception {
+        // as ONNX Runtime does for Resize-10: x / 0.6 = 1.67 rounds up to 2 when shrinking
+        Tensor x = f(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 2, 4);
+        Tensor y = op("Resize").opset(10).run1(x, f(new float[] {1, 1, 0.6f, 0.6f}, 4));
+        assertArrayEquals(new float[] {1, 3}, y.toFloatArray());
+    }
+
+    @Test
     void bilinearCornersAndHalfPixel() throws Exception {
         Tensor x = f(new float[] {0, 2, 4, 6}, 1, 1, 2, 2);
         Tensor corners = op("Resize").attr("mode", "linear").attr("coordinate_transformation_mode", "align_corners")
