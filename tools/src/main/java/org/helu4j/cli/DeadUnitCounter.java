@@ -42,15 +42,15 @@ final class DeadUnitCounter {
             throw new IllegalStateException("activation '" + layers.get(k).output() + "' changed its unit count");
         }
         boolean[] a = alive[k];
-        float[] v = out.toFloatArray();
+        // Read in place, not copied: once a unit is seen alive it is skipped, so most values are never read.
         for (int i = 0; i < n; i++) {
             for (int u = 0; u < units; u++) {
                 if (a[u]) {
                     continue;
                 }
-                int base = (i * units + u) * inner;
+                long base = ((long) i * units + u) * inner;
                 for (int j = 0; j < inner; j++) {
-                    if (v[base + j] != 0f) { // -0.0f counts as zero, NaN as alive
+                    if (out.getFloat(base + j) != 0f) { // -0.0f counts as zero, NaN as alive
                         a[u] = true;
                         break;
                     }

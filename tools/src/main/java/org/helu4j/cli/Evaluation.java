@@ -1,6 +1,7 @@
 package org.helu4j.cli;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +61,7 @@ final class Evaluation {
         long area = (long) data.rows() * data.cols();
         if (card.imageSize() != area) {
             throw new CliException(card.file() + ": the model takes inputs of shape "
-                    + java.util.Arrays.toString(card.inputDims()).replace("-1", "batch") + ", which does not fit the "
+                    + Arrays.toString(card.inputDims()).replace("-1", "batch") + ", which does not fit the "
                     + data.rows() + "×" + data.cols() + " images of " + data.source());
         }
         Preprocessing pre = Preprocessing.of(card);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.helu4j.Model;
 import org.helu4j.graph.ValueInfo;
 
@@ -105,7 +106,7 @@ record ModelCard(Path file, Map<String, String> metadata, long[] inputDims, int 
                 return names;
             }
         }
-        return java.util.stream.IntStream.range(0, k).mapToObj(String::valueOf).toList();
+        return IntStream.range(0, k).mapToObj(String::valueOf).toList();
     }
 
     /** The per-image element count, and the image height and width when the input is NCHW. */
