@@ -25,16 +25,16 @@ final class ReduceOp extends Op {
     private final boolean axesFromInput;
 
     static void register(java.util.Map<String, OpFactory> m) {
-        m.put("ReduceMean", n -> new ReduceOp(n, Kind.MEAN));
-        m.put("ReduceSum", n -> new ReduceOp(n, Kind.SUM));
-        m.put("ReduceMax", n -> new ReduceOp(n, Kind.MAX));
-        m.put("ReduceMin", n -> new ReduceOp(n, Kind.MIN));
-        m.put("ReduceProd", n -> new ReduceOp(n, Kind.PROD));
-        m.put("ReduceL1", n -> new ReduceOp(n, Kind.L1));
-        m.put("ReduceL2", n -> new ReduceOp(n, Kind.L2));
-        m.put("ReduceSumSquare", n -> new ReduceOp(n, Kind.SUM_SQUARE));
-        m.put("ReduceLogSum", n -> new ReduceOp(n, Kind.LOG_SUM));
-        m.put("ReduceLogSumExp", n -> new ReduceOp(n, Kind.LOG_SUM_EXP));
+        ShapeOps.put(m, "ReduceMean", n -> new ReduceOp(n, Kind.MEAN));
+        ShapeOps.put(m, "ReduceSum", n -> new ReduceOp(n, Kind.SUM));
+        ShapeOps.put(m, "ReduceMax", n -> new ReduceOp(n, Kind.MAX));
+        ShapeOps.put(m, "ReduceMin", n -> new ReduceOp(n, Kind.MIN));
+        ShapeOps.put(m, "ReduceProd", n -> new ReduceOp(n, Kind.PROD));
+        ShapeOps.put(m, "ReduceL1", n -> new ReduceOp(n, Kind.L1));
+        ShapeOps.put(m, "ReduceL2", n -> new ReduceOp(n, Kind.L2));
+        ShapeOps.put(m, "ReduceSumSquare", n -> new ReduceOp(n, Kind.SUM_SQUARE));
+        ShapeOps.put(m, "ReduceLogSum", n -> new ReduceOp(n, Kind.LOG_SUM));
+        ShapeOps.put(m, "ReduceLogSumExp", n -> new ReduceOp(n, Kind.LOG_SUM_EXP));
     }
 
     ReduceOp(Node node, Kind kind) {

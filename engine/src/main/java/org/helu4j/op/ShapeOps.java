@@ -18,49 +18,55 @@ final class ShapeOps {
     }
 
     static void register(Map<String, OpFactory> m) {
-        m.put("Reshape", ReshapeOps.Reshape::new);
-        m.put("Flatten", ReshapeOps.Flatten::new);
-        m.put("Squeeze", ReshapeOps.Squeeze::new);
-        m.put("Unsqueeze", ReshapeOps.Unsqueeze::new);
-        m.put("Identity", ReshapeOps.Identity::new);
-        m.put("Dropout", ReshapeOps.Dropout::new);
-        m.put("Transpose", TransposeOp::new);
-        m.put("Concat", ConcatSplitOps.Concat::new);
-        m.put("Split", ConcatSplitOps.Split::new);
-        m.put("Gather", GatherOp::new);
-        m.put("Slice", SliceOp::new);
-        m.put("Pad", PadOp::new);
-        m.put("Shape", ConstantOps.ShapeOf::new);
-        m.put("Constant", ConstantOps.Constant::new);
-        m.put("ConstantOfShape", ConstantOps.ConstantOfShape::new);
-        m.put("Range", ConstantOps.Range::new);
-        m.put("Cast", CastOp::new);
-        m.put("CastLike", CastOp::new);
-        m.put("Expand", ExpandTileOps.Expand::new);
-        m.put("Tile", ExpandTileOps.Tile::new);
-        m.put("Size", ConstantOps.SizeOf::new);
-        m.put("ArgMax", n -> new ArgExtremeOp(n, true));
-        m.put("ArgMin", n -> new ArgExtremeOp(n, false));
-        m.put("Hardmax", ArgExtremeOp.Hardmax::new);
-        m.put("GatherElements", GatherElementsOp::new);
-        m.put("DepthToSpace", DepthSpaceOps.DepthToSpace::new);
-        m.put("SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
-        m.put("Trilu", TriluOp::new);
-        m.put("Resize", ResizeOp::new);
-        m.put("GatherND", ScatterOps.GatherND::new);
-        m.put("ScatterElements", ScatterOps.ScatterElements::new);
-        m.put("Scatter", ScatterOps.ScatterElements::new);
-        m.put("ScatterND", ScatterOps.ScatterND::new);
-        m.put("EyeLike", GeneratorOps.EyeLike::new);
-        m.put("OneHot", GeneratorOps.OneHot::new);
-        m.put("CumSum", ScanOps.CumSum::new);
-        m.put("ReverseSequence", ScanOps.ReverseSequence::new);
-        m.put("Compress", SelectOps.Compress::new);
-        m.put("NonZero", SelectOps.NonZero::new);
-        m.put("TopK", SelectOps.TopK::new);
-        m.put("Unique", UniqueOp::new);
-        m.put("Upsample", ResizeOp::new);
+        put(m, "Reshape", ReshapeOps.Reshape::new);
+        put(m, "Flatten", ReshapeOps.Flatten::new);
+        put(m, "Squeeze", ReshapeOps.Squeeze::new);
+        put(m, "Unsqueeze", ReshapeOps.Unsqueeze::new);
+        put(m, "Identity", ReshapeOps.Identity::new);
+        put(m, "Dropout", ReshapeOps.Dropout::new);
+        put(m, "Transpose", TransposeOp::new);
+        put(m, "Concat", ConcatSplitOps.Concat::new);
+        put(m, "Split", ConcatSplitOps.Split::new);
+        put(m, "Gather", GatherOp::new);
+        put(m, "Slice", SliceOp::new);
+        put(m, "Pad", PadOp::new);
+        put(m, "Shape", ConstantOps.ShapeOf::new);
+        put(m, "Constant", ConstantOps.Constant::new);
+        put(m, "ConstantOfShape", ConstantOps.ConstantOfShape::new);
+        put(m, "Range", ConstantOps.Range::new);
+        put(m, "Cast", CastOp::new);
+        put(m, "CastLike", CastOp::new);
+        put(m, "Expand", ExpandTileOps.Expand::new);
+        put(m, "Tile", ExpandTileOps.Tile::new);
+        put(m, "Size", ConstantOps.SizeOf::new);
+        put(m, "ArgMax", n -> new ArgExtremeOp(n, true));
+        put(m, "ArgMin", n -> new ArgExtremeOp(n, false));
+        put(m, "GatherElements", GatherElementsOp::new);
+        put(m, "DepthToSpace", DepthSpaceOps.DepthToSpace::new);
+        put(m, "SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
+        put(m, "Trilu", TriluOp::new);
+        put(m, "Resize", ResizeOp::new);
+        put(m, "GatherND", ScatterOps.GatherND::new);
+        put(m, "ScatterElements", ScatterOps.ScatterElements::new);
+        put(m, "Scatter", ScatterOps.ScatterElements::new);
+        put(m, "ScatterND", ScatterOps.ScatterND::new);
+        put(m, "EyeLike", GeneratorOps.EyeLike::new);
+        put(m, "OneHot", GeneratorOps.OneHot::new);
+        put(m, "CumSum", ScanOps.CumSum::new);
+        put(m, "ReverseSequence", ScanOps.ReverseSequence::new);
+        put(m, "Compress", SelectOps.Compress::new);
+        put(m, "NonZero", SelectOps.NonZero::new);
+        put(m, "TopK", SelectOps.TopK::new);
+        put(m, "Unique", UniqueOp::new);
+        put(m, "Upsample", ResizeOp::new);
         ReduceOp.register(m);
+    }
+
+    /** Registers one op, refusing a name another family already claimed (a silent override hides a bug). */
+    static void put(Map<String, OpFactory> m, String op, OpFactory factory) {
+        if (m.putIfAbsent(op, factory) != null) {
+            throw new IllegalStateException(op + " is registered by two operator families");
+        }
     }
 
     /**

@@ -28,15 +28,6 @@ class IndexingOpsTest {
     }
 
     @Test
-    void hardmaxMarksTheFirstMaximum() throws Exception {
-        Tensor x = f(new float[] {1, 3, 3, 0, -1, -2, -5, -1}, 2, 4);
-        assertArrayEquals(new float[] {0, 1, 0, 0, 1, 0, 0, 0}, op("Hardmax").run1(x).toFloatArray());
-        assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0, 0, 0}, op("Hardmax").attr("axis", 0L).run1(x).toFloatArray());
-        // before opset 13 the axis flattens: axis 0 is one row of all eight
-        assertArrayEquals(new float[] {0, 1, 0, 0, 0, 0, 0, 0}, op("Hardmax").opset(11).attr("axis", 0L).run1(x).toFloatArray());
-    }
-
-    @Test
     void gatherElementsOnEachAxis() throws Exception {
         Tensor x = iota(3, 3);
         Tensor rows = op("GatherElements").run1(x, l(new long[] {1, 2, 0, 2, 0, -3}, 2, 3));
