@@ -28,6 +28,12 @@ import org.junit.jupiter.api.Test;
 
 class ReshapeOpsTest {
     @Test
+    void noOpIsRegisteredByTwoFamilies() {
+        OpRegistry.supported(); // initializes the registry
+        assertEquals(List.of(), ShapeOps.DUPLICATES);
+    }
+
+    @Test
     void reshapeCopiesZeroAndInfersMinusOne() throws Exception {
         Tensor out = op("Reshape").run1(iota(2, 3, 4), ls(0, -1));
         assertArrayEquals(new long[] {2, 12}, out.dims());
