@@ -16,6 +16,12 @@ import org.helu4j.tensor.Shape;
  * MaxPool's storage_order and optional Indices output; AveragePool's count_include_pad.
  */
 final class PoolOp extends Op {
+    /** The geometry of the last run, reused while the input shape repeats (no allocation in steady state). */
+    private volatile LastGeometry last;
+
+    private record LastGeometry(Shape x, ConvGeometry geometry) {
+    }
+
     private final boolean max;
     private final ConvWindow window;
     private final int[] kernel;
@@ -59,7 +65,14 @@ final class PoolOp extends Op {
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        ConvGeometry g = geometry(in[0].shape());
+        LastGeometry cached = last;
+        ConvGeometry g;
+        if (cached != null && cached.x.equals(in[0].shape())) {
+            g = cached.geometry;
+        } else {
+            g = geometry(in[0].shape());
+            last = new LastGeometry(in[0].shape(), g);
+        }
         MemorySegment x = in[0].segment();
         MemorySegment y = out[0].segment();
         if (max && out.length > 1 && out[1] != null) {
