@@ -29,7 +29,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ComparisonReport.run(models, options, System.out);
+        ComparisonReport.run(models, options, false, System.out);
         return 0;
     }
 }

@@ -21,7 +21,7 @@ import org.helu4j.runtime.Plan;
 final class Comparison {
     /** How hard to measure. */
     record Options(Path data, Integer limit, int threads, double latencySeconds, double throughputSeconds,
-            double evalSeconds, boolean full) {
+            double evalSeconds, boolean full, boolean skipBroken) {
     }
 
     /** Everything measured about one model. */
@@ -51,44 +51,62 @@ final class Comparison {
     private Comparison() {
     }
 
-    static Report run(List<Path> files, Options o, PrintStream log) throws IOException {
+    static Report run(List<Path> requested, Options o, PrintStream log) throws IOException {
         long start = System.nanoTime();
         IdxDataset all = EvalCommand.loadData(o.data(), o.limit());
-        int k = files.size();
+        List<Path> files = new ArrayList<>(requested);
         List<ModelCard> cards = new ArrayList<>();
         List<List<String>> plans = new ArrayList<>();
         Histogram[] latency;
-        long[] batchNanos = new long[k];
         int[] rounds = new int[2];
         List<Model> models = new ArrayList<>();
         List<Session> sessions = new ArrayList<>();
+        long[] batchNanos;
+        int k;
         try {
-            for (Path f : files) {
-                Model m = Models.load(f);
-                models.add(m);
-                cards.add(ModelCard.of(f, m));
+            for (Path f : requested) {
+                Model m;
+                try {
+                    m = Models.load(f);
+                    models.add(m);
+                    ModelCard card = ModelCard.of(f, m);
+                    checkFits(card, all);
+                    cards.add(card);
+                } catch (CliException e) {
+                    if (!o.skipBroken()) {
+                        throw e;
+                    }
+                    // The demo keeps going without a model that cannot run (one still being written, say).
+                    log.println("infer: skipping " + e.getMessage());
+                    files.remove(f);
+                    continue;
+                }
                 plans.add(planSignature(m.plan()));
                 sessions.add(m.newSession());
             }
+            k = files.size();
+            if (k == 0) {
+                throw new CliException("none of the models could be loaded");
+            }
+            batchNanos = new long[k];
             List<Tensor> one = new ArrayList<>();
             List<Tensor> many = new ArrayList<>();
             int b = Math.min(THROUGHPUT_BATCH, all.size());
             for (ModelCard c : cards) {
-                checkFits(c, all);
                 Preprocessing pre = Preprocessing.of(c);
                 one.add(Tensor.of(all.normalized(0, 1, pre), c.batchDims(1)));
                 many.add(Tensor.of(all.normalized(0, b, pre), c.batchDims(b)));
             }
             log.printf("measuring latency: %d models, batch 1, interleaved ...%n", k);
             try (Progress p = Progress.start("latency", (long) (o.latencySeconds() * 1000))) {
-                latency = Interleaved.measure(sessions, one, 5, 20, 100_000, (long) (o.latencySeconds() * 1e9),
+                latency = Interleaved.measure(sessions, one, 3, 10, 100_000, (long) (o.latencySeconds() * 1e9),
                         new long[k], p);
             }
             rounds[0] = (int) latency[0].getTotalCount();
             log.printf("measuring throughput: batch %d, interleaved ...%n", b);
             Histogram[] big;
             try (Progress p = Progress.start("throughput", (long) (o.throughputSeconds() * 1000))) {
-                big = Interleaved.measure(sessions, many, 1, 3, 10_000, (long) (o.throughputSeconds() * 1e9),
+                big = Interleaved.measure(sessions, many, 1, 2, 10_000, (long) (o.throughputSeconds() * 1e9),
                         batchNanos, p);
             }
             rounds[1] = (int) big[0].getTotalCount();

@@ -30,13 +30,13 @@ final class ComparisonOptions {
     @Option(names = "--json", description = "Also print one JSON object with every model's numbers, as the last line.")
     boolean json;
 
-    Comparison.Options toOptions() {
+    Comparison.Options toOptions(boolean skipBroken) {
         if (!(budget > 0)) {
             throw new CliException("--budget must be positive, got " + budget);
         }
         // A fifth for latency, a tenth for throughput, most for accuracy: many images cost the most.
         return new Comparison.Options(data, limit, EvalCommand.threadCount(threads), budget * 0.2, budget * 0.1,
-                budget * 0.6, full);
+                budget * 0.6, full, skipBroken);
     }
 
     Path chartFile() {

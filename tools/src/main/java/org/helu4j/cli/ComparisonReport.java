@@ -15,8 +15,9 @@ final class ComparisonReport {
     private ComparisonReport() {
     }
 
-    static Comparison.Report run(List<Path> files, ComparisonOptions options, PrintStream out) throws IOException {
-        Comparison.Options o = options.toOptions();
+    static Comparison.Report run(List<Path> files, ComparisonOptions options, boolean skipBroken, PrintStream out)
+            throws IOException {
+        Comparison.Options o = options.toOptions(skipBroken);
         Comparison.Report report = Comparison.run(files, o, System.err);
         out.println();
         out.println(conditions());

@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
                 String.join(", ", all.stream().map(ShippedModels.Entry::arch).distinct().toList()));
         System.out.println("HeLU's forward pass is ReLU's (max(x, 0)); it differs only in training (its gradient "
                 + "passes for x > -alpha), so a HeLU model exports as Relu nodes.");
-        ComparisonReport.run(all.stream().map(ShippedModels.Entry::file).toList(), options, System.out);
+        ComparisonReport.run(all.stream().map(ShippedModels.Entry::file).toList(), options, true, System.out);
         return 0;
     }
 

@@ -79,6 +79,17 @@ class DemoCommandTest {
     }
 
     @Test
+    void demoSkipsAModelThatCannotBeLoadedAndSaysSo() throws IOException {
+        Path root = Fixtures.shippedLayout(tmp.resolve("partly"));
+        Files.write(root.resolve("golden/golden-gelu-s0.onnx"), new byte[] {8, 7, 18}); // cut off mid-write
+        Cli.Result r = Cli.run("demo", "--models", root.toString(), "--data", data.toString(), "--budget", "1",
+                "--limit", "16", "--chart", tmp.resolve("c3.png").toString(), "--json");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.err().contains("infer: skipping " + root.resolve("golden/golden-gelu-s0.onnx")), r.err());
+        assertEquals(4, JsonParser.parseString(r.lastLine()).getAsJsonObject().getAsJsonArray("models").size());
+    }
+
+    @Test
     void compareGroupsModelsWithoutMetadataByFileName() throws IOException {
         Path twin = Files.copy(Fixtures.GOLDEN, tmp.resolve("twin.onnx"));
         Cli.Result r = Cli.run("compare", Fixtures.GOLDEN.toString(), twin.toString(), "--data", data.toString(),
