@@ -35,7 +35,7 @@ RECIPES = {
     "tuned": dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4, schedule="onecycle",
                   desc="SGD nesterov momentum 0.9, one-cycle lr (linear warm-up 15% to 0.1, cosine to 0), weight decay 5e-4, batch 128, random crop (pad 2) + horizontal flip"),
 }
-EPOCHS = {"fashion-cnn": 5, "fashion-wrn": 3, "fashion-mlp": 15}
+EPOCHS = {"fashion-cnn": 5, "fashion-wrn": 2, "fashion-mlp": 10}
 
 
 def run_name(arch, act, alpha, seed, recipe):
