@@ -19,7 +19,7 @@ final class ComparisonOptions {
             + "evaluation is cut to a prefix of the test set when it would not fit the time budget, and says so).")
     boolean full;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "40",
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "30",
             description = "Rough time budget for the whole measurement (default: ${DEFAULT-VALUE}).")
     double budget;
 
