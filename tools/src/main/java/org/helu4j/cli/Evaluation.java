@@ -53,10 +53,10 @@ final class Evaluation {
      *
      * @param layers the activation layers exposed as the model's last outputs, or an empty list
      */
-    static Result run(Model model, ModelCard card, IdxDataset data, int batch, int threads,
+    static Result run(Model model, ModelCard card, IdxDataset data, int requestedBatch, int threads,
             List<ActivationLayers.Layer> layers, Progress progress) {
-        if (batch < 1) {
-            throw new CliException("--batch must be at least 1, got " + batch);
+        if (requestedBatch < 1) {
+            throw new CliException("--batch must be at least 1, got " + requestedBatch);
         }
         long area = (long) data.rows() * data.cols();
         if (card.imageSize() != area) {
@@ -65,6 +65,7 @@ final class Evaluation {
                     + data.rows() + "×" + data.cols() + " images of " + data.source());
         }
         Preprocessing pre = Preprocessing.of(card);
+        int batch = layers.isEmpty() ? requestedBatch : observedBatch(model, card, data, pre, requestedBatch);
         int n = data.size();
         int[] predicted = new int[n];
         int batches = (n + batch - 1) / batch;
@@ -87,6 +88,23 @@ final class Evaluation {
             }
         }
         return new Result(card, data, predicted, dead, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Activation values copied out per batch are capped (about 64 MB), so that wide networks fit the heap. */
+    private static final long OBSERVED_FLOATS_PER_BATCH = 16L << 20;
+
+    /** The batch size that keeps the exposed activations of one batch under the cap. */
+    private static int observedBatch(Model model, ModelCard card, IdxDataset data, Preprocessing pre, int batch) {
+        if (data.size() == 0) {
+            return batch;
+        }
+        long perImage = 0;
+        try (Session s = model.newSession()) {
+            for (Tensor t : s.run(Tensor.of(data.normalized(0, 1, pre), card.batchDims(1)))) {
+                perImage += t.size();
+            }
+        }
+        return (int) Math.max(1, Math.min(batch, OBSERVED_FLOATS_PER_BATCH / Math.max(perImage, 1)));
     }
 
     private static DeadUnitCounter work(Model model, ModelCard card, IdxDataset data, Preprocessing pre, int batch,
