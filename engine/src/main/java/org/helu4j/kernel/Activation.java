@@ -20,7 +20,6 @@ import org.helu4j.kernel.ref.ActivationRef;
  */
 public final class Activation {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    private static final float SQRT1_2 = (float) Math.sqrt(0.5);
     private static final float SQRT_2_PI = (float) Math.sqrt(2 / Math.PI);
 
     private Activation() {
@@ -217,24 +216,13 @@ public final class Activation {
         }
     }
 
-    /** Exact GELU, x/2 (1 + erf(x / sqrt 2)), with {@link Unary#erf(FloatVector)}. */
-    public static FloatVector gelu(FloatVector x) {
-        return x.mul(0.5f).mul(Unary.erf(x.mul(SQRT1_2)).add(1f));
-    }
-
+    /** Exact GELU, x/2 (1 + erf(x / sqrt 2)): computed in {@link Unary}'s erf loop, erf kept inline. */
     public static void gelu(MemorySegment out, long o, MemorySegment x, long xo, long n) {
         if (SCALAR) {
             ActivationRef.gelu(out, o, x, xo, n);
             return;
         }
-        long i = 0;
-        for (long bound = F.loopBound(n); i < bound; i += LANES) {
-            gelu(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            gelu(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
-        }
+        Unary.erfLoop(out, o, x, xo, n, true);
     }
 
     public static FloatVector geluTanh(FloatVector x) {

@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.helu4j.kernel.ref.BinaryRef;
 
@@ -17,7 +16,9 @@ import org.helu4j.kernel.ref.BinaryRef;
  * Binary arithmetic on float32 with NumPy broadcasting, and a scalar int64 path for shape arithmetic. The op is
  * an int code chosen outside the loops: each (op, layout) pair has its own loop, so the Vector API sees a constant
  * operation and nothing is boxed. Layouts: both operands advance ({@code vv}), or one repeats a scalar
- * ({@code vs}: a op s, {@code sv}: s op b). Scalar twins: {@link BinaryRef}.
+ * ({@code vs}: a op s, {@code sv}: s op b). The tail after the last full vector is done by the scalar twin
+ * (identical IEEE results for all but Pow), so no vector ever crosses a call that might not be inlined.
+ * Scalar twins: {@link BinaryRef}.
  */
 public final class Binary {
     public static final int ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, PRELU = 7;
@@ -29,13 +30,15 @@ public final class Binary {
     /** {@code out = a op b} with broadcasting along {@code plan}; out may be a or b when it has their shape. */
     public static void apply(int op, MemorySegment out, MemorySegment a, MemorySegment b, Broadcast plan) {
         long n = plan.inner;
-        while (plan.next()) {
+        for (long r = 0; r < plan.rows; r++) {
+            long ao = plan.a(r);
+            long bo = plan.b(r);
             if (plan.aStep == plan.bStep) {  // both advance, or a single element
-                vv(op, out, plan.out, a, plan.a, b, plan.b, n);
+                vv(op, out, r * n, a, ao, b, bo, n);
             } else if (plan.bStep == 0) {
-                vs(op, out, plan.out, a, plan.a, b.getAtIndex(ValueLayout.JAVA_FLOAT, plan.b), n);
+                vs(op, out, r * n, a, ao, b.getAtIndex(ValueLayout.JAVA_FLOAT, bo), n);
             } else {
-                sv(op, out, plan.out, a.getAtIndex(ValueLayout.JAVA_FLOAT, plan.a), b, plan.b, n);
+                sv(op, out, r * n, a.getAtIndex(ValueLayout.JAVA_FLOAT, ao), b, bo, n);
             }
         }
     }
@@ -64,9 +67,8 @@ public final class Binary {
             case PRELU -> { for (; i < bound; i += LANES) store(prelu(load(a, ao + i), load(b, bo + i)), out, o + i); }
             default -> throw new IllegalArgumentException("unknown binary op " + op);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            op(op, load(a, ao + i, m), load(b, bo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        if (i < n) {  // scalar tail: the op switch at a cold call site would not inline, and would box
+            BinaryRef.apply(op, out, o + i, a, ao + i, 1, b, bo + i, 1, n - i);
         }
     }
 
@@ -100,8 +102,7 @@ public final class Binary {
             default -> throw new IllegalArgumentException("unknown binary op " + op);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            op(op, load(a, ao + i, m), y).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+            BinaryRef.applyScalar(op, out, o + i, a, ao + i, s, n - i);
         }
     }
 
@@ -127,8 +128,7 @@ public final class Binary {
                     default -> throw new IllegalArgumentException("unknown binary op " + op);
                 }
                 if (i < n) {
-                    VectorMask<Float> m = F.indexInRange(i, n);
-                    op(op, x, load(b, bo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+                    svRef(op, out, o + i, s, b, bo + i, n - i);
                 }
             }
         }
@@ -141,21 +141,6 @@ public final class Binary {
         }
     }
 
-    /** The vector form of one op, for the masked tails (the hot loops spell theirs out). */
-    public static FloatVector op(int op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case POW -> x.lanewise(VectorOperators.POW, y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-            case PRELU -> prelu(x, y);
-            default -> throw new IllegalArgumentException("unknown binary op " + op);
-        };
-    }
-
     /** x below 0 times the slope, x otherwise (so -0.0 and NaN pass through). */
     public static FloatVector prelu(FloatVector x, FloatVector slope) {
         return x.blend(x.mul(slope), x.compare(VectorOperators.LT, 0f));
@@ -164,11 +149,13 @@ public final class Binary {
     /** int64 {@code out = a op b} along {@code plan}: a plain scalar loop (shape arithmetic is small). */
     public static void applyLong(int op, MemorySegment out, MemorySegment a, MemorySegment b, Broadcast plan) {
         long n = plan.inner;
-        while (plan.next()) {
+        for (long r = 0; r < plan.rows; r++) {
+            long ao = plan.a(r);
+            long bo = plan.b(r);
             for (long i = 0; i < n; i++) {
-                long x = a.getAtIndex(ValueLayout.JAVA_LONG, plan.a + i * plan.aStep);
-                long y = b.getAtIndex(ValueLayout.JAVA_LONG, plan.b + i * plan.bStep);
-                out.setAtIndex(ValueLayout.JAVA_LONG, plan.out + i, applyLong(op, x, y));
+                long x = a.getAtIndex(ValueLayout.JAVA_LONG, ao + i * plan.aStep);
+                long y = b.getAtIndex(ValueLayout.JAVA_LONG, bo + i * plan.bStep);
+                out.setAtIndex(ValueLayout.JAVA_LONG, r * n + i, applyLong(op, x, y));
             }
         }
     }

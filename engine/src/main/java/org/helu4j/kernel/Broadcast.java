@@ -8,8 +8,9 @@ import org.helu4j.tensor.Shape;
  * {@code rows} rows of {@code inner} elements; within a row each operand either advances ({@code aStep = 1}) or
  * repeats one element ({@code aStep = 0}). [N,C,H,W] + [C,1,1] becomes N*C rows of H*W, with b fixed per row.
  *
- * <p>A plan also walks its rows: {@link #next()} moves {@link #a}, {@link #b} and {@link #out} (element offsets)
- * to the next row. Plans are cheap, made per run, and used by one thread.
+ * <p>A plan is immutable (so an op may keep the last one and reuse it while the shapes stay the same, allocating
+ * nothing per run), and {@link #a(long)}/{@link #b(long)} find a row's operand offsets by dividing the row index
+ * through the few outer dimensions.
  */
 public final class Broadcast {
     /** Elements per row. */
@@ -18,15 +19,15 @@ public final class Broadcast {
     public final long rows;
     /** 1 if the operand advances along a row, 0 if it repeats one element. */
     public final int aStep, bStep;
-    /** Offsets, in elements, of the current row's first element in each operand and in the output. */
-    public long a, b, out;
 
+    private final Shape outShape, aShape, bShape;  // what the plan was made for
     private final long[] dims;   // outer loop dims, outermost first (the row dim excluded)
     private final long[] aStr, bStr;
-    private final long[] idx;
-    private long row = -1;
 
-    private Broadcast(long[] dims, long[] aStr, long[] bStr) {
+    private Broadcast(Shape out, Shape a, Shape b, long[] dims, long[] aStr, long[] bStr) {
+        this.outShape = out;
+        this.aShape = a;
+        this.bShape = b;
         int r = dims.length - 1;
         this.inner = dims[r];
         this.aStep = (int) aStr[r];
@@ -34,12 +35,35 @@ public final class Broadcast {
         this.dims = java.util.Arrays.copyOf(dims, r);
         this.aStr = java.util.Arrays.copyOf(aStr, r);
         this.bStr = java.util.Arrays.copyOf(bStr, r);
-        this.idx = new long[r];
         long n = 1;
         for (int i = 0; i < r; i++) {
             n *= dims[i];
         }
         this.rows = n;
+    }
+
+    /** True if this plan was made for exactly these shapes. */
+    public boolean matches(Shape out, Shape a, Shape b) {
+        return outShape.equals(out) && aShape.equals(a) && bShape.equals(b);
+    }
+
+    /** Offset, in elements, of row {@code row}'s first element in operand a (the output's is row * inner). */
+    public long a(long row) {
+        return offset(row, aStr);
+    }
+
+    /** Offset, in elements, of row {@code row}'s first element in operand b. */
+    public long b(long row) {
+        return offset(row, bStr);
+    }
+
+    private long offset(long row, long[] str) {
+        long off = 0;
+        for (int d = dims.length - 1; d >= 0 && row > 0; d--) {
+            off += (row % dims[d]) * str[d];
+            row /= dims[d];
+        }
+        return off;
     }
 
     /** The multidirectional broadcast of two shapes, as NumPy and ONNX define it. */
@@ -98,7 +122,7 @@ public final class Broadcast {
             }
         }
         if (k == 0) {  // one element
-            return new Broadcast(new long[] {1}, new long[] {1}, new long[] {1});
+            return new Broadcast(out, a, b, new long[] {1}, new long[] {1}, new long[] {1});
         }
         long[] d = new long[k];
         long[] sa = new long[k];
@@ -108,30 +132,7 @@ public final class Broadcast {
             sa[i] = ad[k - 1 - i];
             sb[i] = bd[k - 1 - i];
         }
-        return new Broadcast(d, sa, sb);
-    }
-
-    /** Moves to the next row; false when all rows are done. The first call moves to row 0. */
-    public boolean next() {
-        if (++row >= rows) {
-            return false;
-        }
-        if (row == 0) {
-            a = b = out = 0;
-            return true;
-        }
-        out += inner;
-        for (int d = idx.length - 1; d >= 0; d--) {
-            if (++idx[d] < dims[d]) {
-                a += aStr[d];
-                b += bStr[d];
-                return true;
-            }
-            idx[d] = 0;
-            a -= aStr[d] * (dims[d] - 1);
-            b -= bStr[d] * (dims[d] - 1);
-        }
-        return true;
+        return new Broadcast(out, a, b, d, sa, sb);
     }
 
     private static int dimAligned(Shape s, int rank, int i) {

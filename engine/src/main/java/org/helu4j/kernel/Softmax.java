@@ -6,6 +6,7 @@ import static org.helu4j.kernel.Vectors.LANES;
 import static org.helu4j.kernel.Vectors.SCALAR;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -15,8 +16,8 @@ import org.helu4j.kernel.ref.SoftmaxRef;
 /**
  * Softmax and LogSoftmax over one axis of a tensor seen as [outer, n, inner]: {@code softmax(out, o, x, xo, outer,
  * n, inner, log)}. With inner = 1 (the last axis, or the pre-13 2-D coercion) each row is contiguous and is
- * vectorized along n; otherwise the vector runs across inner, keeping max and sum per lane in registers, so no
- * scratch memory is needed. out may be x. Scalar twin: {@link SoftmaxRef}.
+ * vectorized along n, with scalar tails; otherwise the vector runs across inner (masked at its end), keeping max
+ * and sum per lane in registers, so no scratch memory is needed. out may be x. Scalar twin: {@link SoftmaxRef}.
  */
 public final class Softmax {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -39,45 +40,48 @@ public final class Softmax {
                 row(out, o + base, x, xo + base, n, log);
             } else {
                 for (long j = 0; j < inner; j += LANES) {
-                    columns(out, o + base + j, x, xo + base + j, n, inner, F.indexInRange(j, inner), log);
+                    columns(out, o + base, x, xo + base, j, n, inner, log);
                 }
             }
         }
     }
 
-    /** One contiguous row of n. */
+    /**
+     * One contiguous row of n, as small branch-free passes (max; exp and sum, stored or not; scale or subtract):
+     * a vector live across a branch in one big method is where C2 gives up and boxes.
+     */
     private static void row(MemorySegment out, long o, MemorySegment x, long xo, long n, boolean log) {
-        long bound = F.loopBound(n);
-        VectorMask<Float> tail = F.indexInRange(bound, n);
+        float max = rowMax(x, xo, n);
+        if (log) {
+            float logSum = (float) Math.log(expSum(x, xo, n, max));
+            subtract(out, o, x, xo, n, max, logSum);
+        } else {
+            scale(out, o, n, (float) (1 / expStoreSum(out, o, x, xo, n, max)));
+        }
+    }
+
+    private static float rowMax(MemorySegment x, long xo, long n) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         long i = 0;
-        for (; i < bound; i += LANES) {
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
             vmax = vmax.max(load(x, xo + i));
         }
-        if (i < n) {
-            vmax = vmax.lanewise(VectorOperators.MAX, load(x, xo + i, tail), tail);
-        }
         float max = vmax.reduceLanes(VectorOperators.MAX);
-        // Kahan-compensated sums per lane, then a double reduction: log(sum) stays accurate when the largest
-        // term (exactly 1) dominates, which is where LogSoftmax outputs are close to 0 and an absolute error shows.
+        for (; i < n; i++) {
+            max = Math.max(max, x.getAtIndex(ValueLayout.JAVA_FLOAT, xo + i));
+        }
+        return max;
+    }
+
+    // The sums are Kahan-compensated per lane and reduced in double: log(sum) stays accurate when the largest
+    // term (exactly 1) dominates, which is where LogSoftmax outputs are close to 0 and an absolute error shows.
+
+    private static double expSum(MemorySegment x, long xo, long n, float max) {
         FloatVector vsum = FloatVector.zero(F);
         FloatVector vc = FloatVector.zero(F);
-        for (i = 0; i < bound; i += LANES) {  // hot: exp of every element
-            FloatVector e = load(x, xo + i).sub(max).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoMemorySegment(out, (o + i) * 4, NATIVE);
-            }
-            FloatVector y = e.sub(vc);
-            FloatVector t = vsum.add(y);
-            vc = t.sub(vsum).sub(y);
-            vsum = t;
-        }
-        if (i < n) {
-            FloatVector e = load(x, xo + i, tail).sub(max).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoMemorySegment(out, (o + i) * 4, NATIVE, tail);
-            }
-            FloatVector y = FloatVector.zero(F).blend(e, tail).sub(vc);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector y = load(x, xo + i).sub(max).lanewise(VectorOperators.EXP).sub(vc);
             FloatVector t = vsum.add(y);
             vc = t.sub(vsum).sub(y);
             vsum = t;
@@ -86,28 +90,67 @@ public final class Softmax {
         for (int l = 0; l < LANES; l++) {
             sum += (double) vsum.lane(l) - vc.lane(l);
         }
-        if (log) {
-            float logSum = (float) Math.log(sum);
-            for (i = 0; i < bound; i += LANES) {
-                load(x, xo + i).sub(max).sub(logSum).intoMemorySegment(out, (o + i) * 4, NATIVE);
-            }
-            if (i < n) {
-                load(x, xo + i, tail).sub(max).sub(logSum).intoMemorySegment(out, (o + i) * 4, NATIVE, tail);
-            }
-        } else {
-            float inv = (float) (1 / sum);
-            for (i = 0; i < bound; i += LANES) {
-                load(out, o + i).mul(inv).intoMemorySegment(out, (o + i) * 4, NATIVE);
-            }
-            if (i < n) {
-                load(out, o + i, tail).mul(inv).intoMemorySegment(out, (o + i) * 4, NATIVE, tail);
-            }
+        for (; i < n; i++) {
+            sum += Math.exp(x.getAtIndex(ValueLayout.JAVA_FLOAT, xo + i) - max);
+        }
+        return sum;
+    }
+
+    /** As expSum, also storing each exp(x - max) in out. */
+    private static double expStoreSum(MemorySegment out, long o, MemorySegment x, long xo, long n, float max) {
+        FloatVector vsum = FloatVector.zero(F);
+        FloatVector vc = FloatVector.zero(F);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {  // hot: exp of every element
+            FloatVector e = load(x, xo + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(out, (o + i) * 4, NATIVE);
+            FloatVector y = e.sub(vc);
+            FloatVector t = vsum.add(y);
+            vc = t.sub(vsum).sub(y);
+            vsum = t;
+        }
+        double sum = 0;
+        for (int l = 0; l < LANES; l++) {
+            sum += (double) vsum.lane(l) - vc.lane(l);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x.getAtIndex(ValueLayout.JAVA_FLOAT, xo + i) - max);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, o + i, e);
+            sum += e;
+        }
+        return sum;
+    }
+
+    private static void scale(MemorySegment out, long o, long n, float inv) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            load(out, o + i).mul(inv).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, o + i, out.getAtIndex(ValueLayout.JAVA_FLOAT, o + i) * inv);
         }
     }
 
-    /** Up to LANES neighbouring slices, each n elements {@code inner} apart, one per lane. */
-    private static void columns(MemorySegment out, long o, MemorySegment x, long xo, long n, long inner,
-            VectorMask<Float> m, boolean log) {
+    private static void subtract(MemorySegment out, long o, MemorySegment x, long xo, long n, float max,
+            float logSum) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            load(x, xo + i).sub(max).sub(logSum).intoMemorySegment(out, (o + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, o + i, x.getAtIndex(ValueLayout.JAVA_FLOAT, xo + i) - max - logSum);
+        }
+    }
+
+    /**
+     * Slices j .. j+LANES-1 (as far as inner goes), each n elements {@code inner} apart, one per lane. The mask is
+     * made here, not passed in: a mask crossing a call that is not inlined would be boxed.
+     */
+    private static void columns(MemorySegment out, long o, MemorySegment x, long xo, long j, long n, long inner,
+            boolean log) {
+        VectorMask<Float> m = F.indexInRange(j, inner);
+        o += j;
+        xo += j;
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (long k = 0; k < n; k++) {
             vmax = vmax.max(load(x, xo + k * inner, m));

@@ -9,7 +9,6 @@ import static org.helu4j.kernel.Vectors.SCALAR;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.helu4j.kernel.ref.TrigRef;
 
@@ -51,28 +50,9 @@ public final class Trig {
             case ATANH -> { for (; i < bound; i += LANES) store(atanh(load(x, xo + i)), out, o + i); }
             default -> throw new IllegalArgumentException("unknown function " + fn);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            fn(fn, load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        if (i < n) {  // scalar tail: see Unary on why big vector functions are not called at cold sites
+            TrigRef.apply(fn, out, o + i, x, xo + i, n - i);
         }
-    }
-
-    /** The vector form of one function, for the masked tail. */
-    static FloatVector fn(int fn, FloatVector x) {
-        return switch (fn) {
-            case SIN -> x.lanewise(VectorOperators.SIN);
-            case COS -> x.lanewise(VectorOperators.COS);
-            case TAN -> x.lanewise(VectorOperators.TAN);
-            case ASIN -> x.lanewise(VectorOperators.ASIN);
-            case ACOS -> x.lanewise(VectorOperators.ACOS);
-            case ATAN -> x.lanewise(VectorOperators.ATAN);
-            case SINH -> x.lanewise(VectorOperators.SINH);
-            case COSH -> x.lanewise(VectorOperators.COSH);
-            case ASINH -> asinh(x);
-            case ACOSH -> acosh(x);
-            case ATANH -> atanh(x);
-            default -> throw new IllegalArgumentException("unknown function " + fn);
-        };
     }
 
     /** sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2))), a = |x|; log(a) + ln 2 for big a. */

@@ -14,8 +14,10 @@ import org.helu4j.kernel.ref.UnaryRef;
 
 /**
  * Elementwise math on float32: {@code kernel(out, outOffset, x, xOffset, n)}, offsets in elements. Each kernel is
- * one vector function applied by a full-vector loop and a masked tail, so tail elements get exactly the
- * arithmetic of the body. {@code out} may be {@code x} (in place). Scalar twins: {@link UnaryRef}.
+ * one vector function applied by a full-vector loop, then a masked vector tail where the function is small; the
+ * big ones (erf, floor, ceil, round) finish with their scalar twin instead, because C2 inlines only tiny methods at
+ * a call site run once per call, and a vector passed to a method that is not inlined is boxed on the heap.
+ * {@code out} may be {@code x} (in place). Scalar twins: {@link UnaryRef}.
  */
 public final class Unary {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -123,9 +125,8 @@ public final class Unary {
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
             round(load(x, xo + i), false).intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            round(load(x, xo + i, m), false).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        if (i < n) {  // scalar tail: a big vector function at a cold call site would not inline, and would box
+            UnaryRef.floor(out, o + i, x, xo + i, n - i);
         }
     }
 
@@ -138,9 +139,8 @@ public final class Unary {
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
             round(load(x, xo + i), true).intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            round(load(x, xo + i, m), true).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        if (i < n) {  // scalar tail: a big vector function at a cold call site would not inline, and would box
+            UnaryRef.ceil(out, o + i, x, xo + i, n - i);
         }
     }
 
@@ -153,9 +153,8 @@ public final class Unary {
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
             rint(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            rint(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+        if (i < n) {  // scalar tail: a big vector function at a cold call site would not inline, and would box
+            UnaryRef.round(out, o + i, x, xo + i, n - i);
         }
     }
 
@@ -195,13 +194,45 @@ public final class Unary {
             UnaryRef.erf(out, o, x, xo, n);
             return;
         }
+        erfLoop(out, o, x, xo, n, false);
+    }
+
+    /**
+     * erf of every element, or with {@code gelu} the exact GELU x/2 (1 + erf(x / sqrt 2)). One loop holds the whole
+     * computation inline: erf is too big a helper to be sure C2 inlines it, and a vector crossing a call that is not
+     * inlined is boxed. The tail is the scalar twin's.
+     *
+     * <p>erf is float32-accurate and branch-free: |v| <= 0.9 uses v P(v^2); beyond, 1 - exp(-v^2) Q(|v|), with |v|
+     * clamped at 4 where erf rounds to 1. Both halves are computed and blended. NaN propagates; erf(-0) = -0.
+     */
+    static void erfLoop(MemorySegment out, long o, MemorySegment x, long xo, long n, boolean gelu) {
+        float scale = gelu ? SQRT1_2 : 1f;
         long i = 0;
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
-            erf(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+            FloatVector xv = load(x, xo + i);
+            FloatVector v = xv.mul(scale);
+            FloatVector ax = v.abs().min(4f);
+            FloatVector t = ax.mul(ax);
+            FloatVector p = FloatVector.broadcast(F, A5);
+            p = p.fma(t, bc(A4)).fma(t, bc(A3)).fma(t, bc(A2)).fma(t, bc(A1)).fma(t, bc(A0));
+            FloatVector small = ax.mul(p);
+            FloatVector q = FloatVector.broadcast(F, B10);
+            q = q.fma(ax, bc(B9)).fma(ax, bc(B8)).fma(ax, bc(B7)).fma(ax, bc(B6)).fma(ax, bc(B5)).fma(ax, bc(B4))
+                    .fma(ax, bc(B3)).fma(ax, bc(B2)).fma(ax, bc(B1)).fma(ax, bc(B0));
+            FloatVector large = FloatVector.broadcast(F, 1f).sub(t.neg().lanewise(VectorOperators.EXP).mul(q));
+            FloatVector r = large.blend(small, ax.compare(VectorOperators.LE, 0.9f));
+            r = r.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();  // sign of v
+            if (gelu) {
+                r = xv.mul(0.5f).mul(r.add(1f));
+            }
+            r.intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            erf(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+            if (gelu) {
+                org.helu4j.kernel.ref.ActivationRef.gelu(out, o + i, x, xo + i, n - i);
+            } else {
+                UnaryRef.erf(out, o + i, x, xo + i, n - i);
+            }
         }
     }
 
@@ -217,6 +248,7 @@ public final class Unary {
         return x.blend(t, x.abs().compare(VectorOperators.LT, 8388608f));
     }
 
+    private static final float SQRT1_2 = (float) Math.sqrt(0.5);
     // erf coefficients, least-squares fitted in double on Chebyshev nodes for this kernel (tools: numpy), checked
     // in float32 arithmetic on a dense grid: max abs error 1.1e-7 over all floats.
     private static final float A0 = 1.1283791065216064f, A1 = -0.3761240541934967f, A2 = 0.11281321197748184f,
@@ -225,24 +257,6 @@ public final class Unary {
             B3 = -0.6549397706985474f, B4 = 0.36087068915367126f, B5 = -0.15605270862579346f,
             B6 = 0.051229044795036316f, B7 = -0.012210836634039879f, B8 = 0.0019787107594311237f,
             B9 = -0.0001939150970429182f, B10 = 8.637975042802282e-06f;
-
-    /**
-     * erf, float32-accurate and branch-free: |x| <= 0.9 uses x * P(x^2); beyond, 1 - exp(-x^2) * Q(|x|), with |x|
-     * clamped at 4 where erf rounds to 1. Both halves are computed and blended. NaN propagates; erf(-0) = -0.
-     */
-    public static FloatVector erf(FloatVector x) {
-        FloatVector ax = x.abs().min(4f);
-        FloatVector t = ax.mul(ax);
-        FloatVector p = FloatVector.broadcast(F, A5);
-        p = p.fma(t, bc(A4)).fma(t, bc(A3)).fma(t, bc(A2)).fma(t, bc(A1)).fma(t, bc(A0));
-        FloatVector small = ax.mul(p);
-        FloatVector q = FloatVector.broadcast(F, B10);
-        q = q.fma(ax, bc(B9)).fma(ax, bc(B8)).fma(ax, bc(B7)).fma(ax, bc(B6)).fma(ax, bc(B5)).fma(ax, bc(B4))
-                .fma(ax, bc(B3)).fma(ax, bc(B2)).fma(ax, bc(B1)).fma(ax, bc(B0));
-        FloatVector large = FloatVector.broadcast(F, 1f).sub(t.neg().lanewise(VectorOperators.EXP).mul(q));
-        FloatVector r = large.blend(small, ax.compare(VectorOperators.LE, 0.9f));
-        return withSignOf(r, x);
-    }
 
     /** |r| with the sign bit of x; r must be non-negative (or NaN). */
     static FloatVector withSignOf(FloatVector r, FloatVector x) {

@@ -24,6 +24,8 @@ final class BinaryOp extends Op {
     /** Legacy (opset < 7) placement of B in A at {@link #legacyAxis}; otherwise NumPy broadcasting. */
     private final boolean legacy;
     private final long legacyAxis;
+    /** The last broadcast plan: immutable, reused while the shapes repeat, so a steady run allocates nothing. */
+    private volatile Broadcast plan;
 
     BinaryOp(Node node, int op) {
         super(node);
@@ -84,7 +86,11 @@ final class BinaryOp extends Op {
         if (y.size() == 0) {
             return;
         }
-        Broadcast plan = Broadcast.plan(y.shape(), a.shape(), shapeB(a.shape(), b.shape()));
+        Broadcast plan = this.plan;
+        if (plan == null || !plan.matches(y.shape(), a.shape(), b.shape())) {
+            plan = Broadcast.plan(y.shape(), a.shape(), shapeB(a.shape(), b.shape()));
+            this.plan = plan;  // (a legacy reshaped B never matches, and is planned each run)
+        }
         if (a.type() == DType.FLOAT32 && b.type() == DType.FLOAT32) {
             Binary.apply(op, y.segment(), a.segment(), b.segment(), plan);
         } else if (a.type() == DType.INT64 && b.type() == DType.INT64) {
@@ -98,13 +104,15 @@ final class BinaryOp extends Op {
     private static void mixedPow(Tensor y, Tensor a, Tensor b, Broadcast plan) {
         MemorySegment ys = y.segment();
         long n = plan.inner;
-        while (plan.next()) {
+        for (long r = 0; r < plan.rows; r++) {
+            long ao = plan.a(r);
+            long bo = plan.b(r);
             for (long i = 0; i < n; i++) {
-                double p = Math.pow(get(a, plan.a + i * plan.aStep), get(b, plan.b + i * plan.bStep));
+                double p = Math.pow(get(a, ao + i * plan.aStep), get(b, bo + i * plan.bStep));
                 if (y.type() == DType.FLOAT32) {
-                    ys.setAtIndex(ValueLayout.JAVA_FLOAT, plan.out + i, (float) p);
+                    ys.setAtIndex(ValueLayout.JAVA_FLOAT, r * n + i, (float) p);
                 } else {
-                    ys.setAtIndex(ValueLayout.JAVA_LONG, plan.out + i, (long) p);
+                    ys.setAtIndex(ValueLayout.JAVA_LONG, r * n + i, (long) p);
                 }
             }
         }

@@ -20,6 +20,8 @@ final class BinaryScalarOp extends Op {
 
     private final Kind kind;
     private final boolean fmod;
+    /** The last broadcast plan, reused while the shapes repeat (see BinaryOp). */
+    private volatile Broadcast plan;
 
     BinaryScalarOp(Node node, Kind kind) {
         super(node);
@@ -60,24 +62,31 @@ final class BinaryScalarOp extends Op {
         MemorySegment b = in[1].segment();
         MemorySegment ys = y.segment();
         boolean floats = in[0].type() == DType.FLOAT32;
-        Broadcast plan = Broadcast.plan(y.shape(), in[0].shape(), in[1].shape());
+        Broadcast plan = this.plan;
+        if (plan == null || !plan.matches(y.shape(), in[0].shape(), in[1].shape())) {
+            plan = Broadcast.plan(y.shape(), in[0].shape(), in[1].shape());
+            this.plan = plan;
+        }
         long n = plan.inner;
-        while (plan.next()) {
+        for (long r = 0; r < plan.rows; r++) {
+            long ao = plan.a(r);
+            long bo = plan.b(r);
+            long oo = r * n;
             for (long i = 0; i < n; i++) {
-                long ia = plan.a + i * plan.aStep;
-                long ib = plan.b + i * plan.bStep;
+                long ia = ao + i * plan.aStep;
+                long ib = bo + i * plan.bStep;
                 if (floats) {
                     float u = a.getAtIndex(ValueLayout.JAVA_FLOAT, ia);
                     float v = b.getAtIndex(ValueLayout.JAVA_FLOAT, ib);
                     if (kind == Kind.MOD) {
-                        ys.setAtIndex(ValueLayout.JAVA_FLOAT, plan.out + i, u % v);  // C fmod: sign of the dividend
+                        ys.setAtIndex(ValueLayout.JAVA_FLOAT, oo + i, u % v);  // C fmod: sign of the dividend
                     } else {
-                        ys.setAtIndex(ValueLayout.JAVA_LONG, plan.out + i, compare(u, v) ? 1 : 0);
+                        ys.setAtIndex(ValueLayout.JAVA_LONG, oo + i, compare(u, v) ? 1 : 0);
                     }
                 } else {
                     long u = a.getAtIndex(ValueLayout.JAVA_LONG, ia);
                     long v = b.getAtIndex(ValueLayout.JAVA_LONG, ib);
-                    ys.setAtIndex(ValueLayout.JAVA_LONG, plan.out + i, longs(u, v));
+                    ys.setAtIndex(ValueLayout.JAVA_LONG, oo + i, longs(u, v));
                 }
             }
         }

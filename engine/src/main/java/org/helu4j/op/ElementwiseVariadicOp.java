@@ -15,11 +15,14 @@ import org.helu4j.tensor.Shape;
 final class ElementwiseVariadicOp extends Op {
     private final int op;
     private final boolean mean;
+    /** The last plan for each input from the second on; immutable plans, reused while the shapes repeat. */
+    private final Broadcast[] plans;
 
     ElementwiseVariadicOp(Node node, int op, boolean mean) {
         super(node);
         this.op = op;
         this.mean = mean;
+        this.plans = new Broadcast[Math.max(node.inputs().size(), 1)];
         if (node.inputs().isEmpty()) {
             throw new IllegalArgumentException("needs at least one input");
         }
@@ -59,7 +62,11 @@ final class ElementwiseVariadicOp extends Op {
         boolean f = y.type() == DType.FLOAT32;
         Tensor acc = in[0];
         for (int k = 1; k < in.length; k++) {
-            Broadcast plan = Broadcast.plan(y.shape(), acc.shape(), in[k].shape());
+            Broadcast plan = plans[k];
+            if (plan == null || !plan.matches(y.shape(), acc.shape(), in[k].shape())) {
+                plan = Broadcast.plan(y.shape(), acc.shape(), in[k].shape());
+                plans[k] = plan;  // racy but safe: plans are immutable (final fields) and checked before use
+            }
             if (f) {
                 Binary.apply(op, y.segment(), acc.segment(), in[k].segment(), plan);
             } else {

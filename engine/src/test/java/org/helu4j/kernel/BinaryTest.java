@@ -154,12 +154,18 @@ class BinaryTest {
         assertEquals(0, outer.aStep);
         assertEquals(1, outer.bStep);
         long[] offsets = new long[6];
-        int k = 0;
-        while (outer.next()) {
-            offsets[k++] = outer.a;
-            offsets[k++] = outer.b;
+        for (int r = 0; r < outer.rows; r++) {
+            offsets[2 * r] = outer.a(r);
+            offsets[2 * r + 1] = outer.b(r);
         }
         assertArrayEquals(new long[] {0, 0, 1, 0, 2, 0}, offsets);
+        Broadcast both = Broadcast.plan(Shape.of(2, 3, 5), Shape.of(2, 1, 5), Shape.of(3, 1));
+        assertEquals(6, both.rows);
+        assertEquals(5, both.inner);
+        assertEquals(5, both.a(4));   // row (1, 1): a's row 1
+        assertEquals(1, both.b(4));   // b's row 1
+        assertTrue(both.matches(Shape.of(2, 3, 5), Shape.of(2, 1, 5), Shape.of(3, 1)));
+        assertFalse(both.matches(Shape.of(2, 3, 5), Shape.of(2, 1, 5), Shape.of(3, 5)));
     }
 
     @Test
