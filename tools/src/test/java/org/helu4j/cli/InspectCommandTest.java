@@ -45,6 +45,20 @@ class InspectCommandTest {
     }
 
     @Test
+    void anUnsupportedOperatorIsNamed() throws IOException {
+        byte[] bytes = Files.readAllBytes(Fixtures.GOLDEN);
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("\"\u0007Sigmoid") + 2; // NodeProto.op_type: field 4, a 7-byte string
+        assertTrue(at >= 2);
+        bytes[at + 6] = 'x'; // Sigmoid -> Sigmoix, same length, so the protobuf stays valid
+        Path odd = Files.write(tmp.resolve("odd-op.onnx"), bytes);
+        Cli.Result r = Cli.run("inspect", odd.toString());
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("unsupported operator Sigmoix"), r.err());
+    }
+
+    @Test
     void invalidFilesFailInOneLine() throws IOException {
         Path empty = Files.write(tmp.resolve("empty.onnx"), new byte[0]);
         Path text = Files.writeString(tmp.resolve("text.onnx"), "ir_version: 7\n");
