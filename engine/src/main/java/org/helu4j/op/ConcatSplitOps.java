@@ -57,22 +57,51 @@ final class ConcatSplitOps {
             ShapeOps.declare(this, ctx, type, Shape.of(dims));
         }
 
+        /** One copy per input, for one set of input shapes. */
+        private record Plan(Shape[] shapes, Strided[] copies) {
+            boolean matches(Tensor[] in) {
+                if (in.length != shapes.length) {
+                    return false;
+                }
+                for (int i = 0; i < in.length; i++) {
+                    if (!in[i].shape().equals(shapes[i])) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+
+        private volatile Plan last; // the plan of the last run: same shapes run again without allocating
+
         @Override
         public void run(Tensor[] in, Tensor[] out) {
-            Shape os = out[0].shape();
+            Plan p = last;
+            if (p == null || !p.matches(in)) {
+                p = plan(in, out[0].shape());
+                last = p;
+            }
+            for (int i = 0; i < in.length; i++) {
+                p.copies[i].run(in[i].segment(), out[0].segment());
+            }
+        }
+
+        private Plan plan(Tensor[] in, Shape os) {
             int a = os.axis(axis);
             int outer = (int) os.size(0, a);
             long outChunk = os.size(a, os.rank());
-            int esize = out[0].type().byteSize();
+            int esize = in[0].type().byteSize();
+            Shape[] shapes = new Shape[in.length];
+            Strided[] copies = new Strided[in.length];
             long offset = 0;
-            for (Tensor t : in) {
-                long chunk = t.shape().size(a, os.rank());
-                if (chunk > 0) {
-                    Strided.copy(t.segment(), 0, new long[] {chunk, 1}, out[0].segment(), offset,
-                            new long[] {outChunk, 1}, new int[] {outer, (int) chunk}, esize);
-                }
+            for (int i = 0; i < in.length; i++) {
+                shapes[i] = in[i].shape();
+                long chunk = shapes[i].size(a, os.rank());
+                copies[i] = Strided.plan(0, new long[] {chunk, 1}, offset, new long[] {outChunk, 1},
+                        new int[] {outer, (int) chunk}, esize);
                 offset += chunk;
             }
+            return new Plan(shapes, copies);
         }
     }
 
@@ -133,25 +162,44 @@ final class ConcatSplitOps {
             ShapeOps.declare(this, ctx, types, shapes);
         }
 
+        /** One copy per output, for one input shape and split. */
+        private record Plan(Shape shape, long[] given, Strided[] copies) {
+        }
+
+        private volatile Plan last;
+
         @Override
         public void run(Tensor[] in, Tensor[] out) {
-            Shape is = in[0].shape();
+            Tensor givenT = node.opset() >= 13 && in.length > 1 ? in[1] : null;
+            Plan p = last;
+            if (p == null || !p.shape.equals(in[0].shape()) || !Strided.same(givenT, p.given)) {
+                p = plan(in[0], givenT == null ? null : givenT.toLongArray());
+                last = p;
+            }
+            for (int j = 0; j < out.length; j++) {
+                if (out[j] != null) {
+                    p.copies[j].run(in[0].segment(), out[j].segment());
+                }
+            }
+        }
+
+        private Plan plan(Tensor x, long[] given) {
+            Shape is = x.shape();
             int a = is.axis(axis);
-            long[] given = node.opset() >= 13 && in.length > 1 && in[1] != null ? in[1].toLongArray() : null;
             long[] split = sizes(given, is, a);
             int outer = (int) is.size(0, a);
             long inner = is.size(a + 1, is.rank());
             long inChunk = is.dim(a) * inner;
-            int esize = in[0].type().byteSize();
+            int esize = x.type().byteSize();
+            Strided[] copies = new Strided[split.length];
             long offset = 0;
-            for (int j = 0; j < out.length; j++) {
+            for (int j = 0; j < split.length; j++) {
                 long chunk = split[j] * inner;
-                if (out[j] != null && chunk > 0) {
-                    Strided.copy(in[0].segment(), offset, new long[] {inChunk, 1}, out[j].segment(), 0,
-                            new long[] {chunk, 1}, new int[] {outer, (int) chunk}, esize);
-                }
+                copies[j] = Strided.plan(offset, new long[] {inChunk, 1}, 0, new long[] {chunk, 1},
+                        new int[] {outer, (int) chunk}, esize);
                 offset += chunk;
             }
+            return new Plan(is, given, copies);
         }
     }
 }

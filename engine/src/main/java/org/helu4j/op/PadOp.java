@@ -98,23 +98,17 @@ final class PadOp extends Op {
         return m;
     }
 
-    @Override
-    public void run(Tensor[] in, Tensor[] out) {
-        Shape is = in[0].shape();
-        Shape os = out[0].shape();
+    /**
+     * One input shape and pads, resolved: the input offset of each output row (-1 for a row of the constant),
+     * the index map of the last axis, and its unpadded middle [midStart, midEnd).
+     */
+    private record Plan(Shape shape, long[] pads, long[] rowBase, int[] inner, int midStart, int midEnd, int width) {
+    }
+
+    private volatile Plan last; // the plan of the last run: the same shape and pads run again without allocating
+
+    private Plan plan(Shape is, Shape os, long[] pads) {
         int r = is.rank();
-        long[] pads = padsAttr != null ? padsAttr : in[1].toLongArray();
-        int esize = in[0].type().byteSize();
-        long fill = fillBits(in);
-        MemorySegment src = in[0].segment();
-        MemorySegment dst = out[0].segment();
-        if (r == 0) {
-            MemorySegment.copy(src, 0, dst, 0, esize);
-            return;
-        }
-        if (os.size() == 0) {
-            return;
-        }
         int[][] maps = new int[r][];
         for (int k = 0; k < r; k++) {
             maps[k] = map(is.dim(k), os.dim(k), pads[k]);
@@ -123,35 +117,59 @@ final class PadOp extends Op {
         int last = r - 1;
         int width = os.dim(last);
         int n = is.dim(last);
-        int[] inner = maps[last];
-        int midStart = (int) Math.max(0, Math.min(width, pads[last]));
-        int midEnd = (int) Math.max(midStart, Math.min(width, pads[last] + n));
-        long rows = os.size() / width;
+        long[] rowBase = new long[(int) (os.size() / width)];
         int[] idx = new int[r];
-        for (long row = 0; row < rows; row++) {
+        for (int row = 0; row < rowBase.length; row++) {
             long base = 0;
-            boolean constantRow = false;
-            for (int k = 0; k < last; k++) {
+            for (int k = 0; k < last && base >= 0; k++) {
                 int i = maps[k][idx[k]];
-                constantRow |= i < 0;
-                base += i * inStrides[k];
+                base = i < 0 ? -1 : base + i * inStrides[k];
             }
-            long t = row * width;
-            if (constantRow) {
-                fill(dst, t, width, fill, esize);
-            } else {
-                gather(src, base, inner, dst, t, 0, midStart, fill, esize);
-                if (midEnd > midStart) {
-                    MemorySegment.copy(src, (base + inner[midStart]) * esize, dst, (t + midStart) * esize,
-                            (long) (midEnd - midStart) * esize);
-                }
-                gather(src, base, inner, dst, t, midEnd, width, fill, esize);
-            }
+            rowBase[row] = base;
             for (int k = last - 1; k >= 0; k--) {
                 if (++idx[k] < os.dim(k)) {
                     break;
                 }
                 idx[k] = 0;
+            }
+        }
+        int midStart = (int) Math.max(0, Math.min(width, pads[last]));
+        int midEnd = (int) Math.max(midStart, Math.min(width, pads[last] + n));
+        return new Plan(is, pads, rowBase, maps[last], midStart, midEnd, width);
+    }
+
+    @Override
+    public void run(Tensor[] in, Tensor[] out) {
+        Shape is = in[0].shape();
+        int esize = in[0].type().byteSize();
+        MemorySegment src = in[0].segment();
+        MemorySegment dst = out[0].segment();
+        if (is.rank() == 0) {
+            MemorySegment.copy(src, 0, dst, 0, esize);
+            return;
+        }
+        if (out[0].size() == 0) {
+            return;
+        }
+        Plan p = last;
+        if (p == null || !p.shape.equals(is) || !(padsAttr != null || Strided.same(in[1], p.pads))) {
+            p = plan(is, out[0].shape(), padsAttr != null ? padsAttr : in[1].toLongArray());
+            last = p;
+        }
+        long fill = fillBits(in);
+        int width = p.width;
+        for (int row = 0; row < p.rowBase.length; row++) {
+            long base = p.rowBase[row];
+            long t = (long) row * width;
+            if (base < 0) {
+                fill(dst, t, width, fill, esize);
+            } else {
+                gather(src, base, p.inner, dst, t, 0, p.midStart, fill, esize);
+                if (p.midEnd > p.midStart) {
+                    MemorySegment.copy(src, (base + p.inner[p.midStart]) * esize, dst, (t + p.midStart) * esize,
+                            (long) (p.midEnd - p.midStart) * esize);
+                }
+                gather(src, base, p.inner, dst, t, p.midEnd, width, fill, esize);
             }
         }
     }

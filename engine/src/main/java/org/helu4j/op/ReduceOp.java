@@ -88,13 +88,46 @@ final class ReduceOp extends Op {
         return Shape.of(dims.stream().mapToLong(Long::longValue).toArray());
     }
 
+    /**
+     * One input shape and axes, resolved: a copy (no-op), the scalar general path over {@code reduced}, or the
+     * [outer, count, inner] block kernel.
+     */
+    private record Plan(Shape shape, long[] axesIn, boolean copy, boolean[] reduced, int outer, int count, int inner) {
+    }
+
+    private volatile Plan last; // the plan of the last run: the same shape and axes run again without allocating
+
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        Shape s = in[0].shape();
-        boolean[] red = reduced(s, axes(axesFromInput && in.length > 1 ? in[1] : null));
-        if (red == null) {
+        Tensor axesT = axesFromInput && in.length > 1 ? in[1] : null;
+        Plan p = last;
+        if (p == null || !p.shape.equals(in[0].shape()) || !Strided.same(axesT, p.axesIn)) {
+            p = plan(in[0].shape(), axesT == null ? null : axesT.toLongArray());
+            last = p;
+        }
+        if (p.copy) {
             Strided.copyAll(in[0], out[0]);
             return;
+        }
+        if (out[0].size() == 0) {
+            return; // a kept axis is empty
+        }
+        if (p.reduced != null) {
+            ReduceRef.general(out[0].segment(), in[0].segment(), p.shape.dims(), p.reduced, kind);
+            return;
+        }
+        switch (kind) {
+            case SUM -> Reduce.sum(out[0].segment(), in[0].segment(), p.outer, p.count, p.inner);
+            case MEAN -> Reduce.mean(out[0].segment(), in[0].segment(), p.outer, p.count, p.inner);
+            case MAX -> Reduce.max(out[0].segment(), in[0].segment(), p.outer, p.count, p.inner);
+            default -> throw new IllegalStateException(kind + " has no block kernel");
+        }
+    }
+
+    private Plan plan(Shape s, long[] axesIn) {
+        boolean[] red = reduced(s, axesFromInput ? axesIn : axesAttr);
+        if (red == null) {
+            return new Plan(s, axesIn, true, null, 0, 0, 0);
         }
         // Collapse to groups of kept/reduced axes, ignoring unit axes: [K] [R] [K] runs the vector kernel.
         long[] groups = new long[s.rank()];
@@ -117,11 +150,7 @@ final class ReduceOp extends Op {
             reducedGroups += groupReduced[i] ? 1 : 0;
         }
         if (reducedGroups > 1 || !(kind == Kind.SUM || kind == Kind.MEAN || kind == Kind.MAX)) {
-            ReduceRef.general(out[0].segment(), in[0].segment(), s.dims(), red, kind);
-            return;
-        }
-        if (out[0].size() == 0) {
-            return; // a kept axis is empty
+            return new Plan(s, axesIn, false, red, 0, 0, 0);
         }
         // [outer, count, inner]; when only unit axes are reduced, count stays 1 and the kernel copies
         long outer = 1;
@@ -138,11 +167,6 @@ final class ReduceOp extends Op {
                 outer *= groups[i];
             }
         }
-        switch (kind) {
-            case SUM -> Reduce.sum(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
-            case MEAN -> Reduce.mean(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
-            case MAX -> Reduce.max(out[0].segment(), in[0].segment(), (int) outer, (int) count, (int) inner);
-            default -> throw new IllegalStateException(kind + " has no block kernel");
-        }
+        return new Plan(s, axesIn, false, null, (int) outer, (int) count, (int) inner);
     }
 }

@@ -139,32 +139,65 @@ final class ResizeOp extends Op {
         return i < in.length ? in[i] : null;
     }
 
+    /** One axis resampled: the input viewed as [outer, nIn, inner] becomes [outer, nOut, inner]. */
+    private record Pass(long outer, int nIn, int nOut, long inner, Taps taps) {
+    }
+
+    /** Every pass for one input shape and one set of roi/scales/sizes values (the key). */
+    private record Schedule(Shape shape, float[] roi, float[] scales, long[] sizes, Pass[] passes, int[] outDims,
+            boolean[][] outside) {
+        boolean matches(Shape s, Tensor roiT, Tensor scalesT, Tensor sizesT) {
+            return shape.equals(s) && Strided.same(roiT, roi) && Strided.same(scalesT, scales)
+                    && Strided.same(sizesT, sizes);
+        }
+    }
+
+    private volatile Schedule last; // the schedule of the last run: the same inputs run again without allocating
+
     @Override
     public void run(Tensor[] in, Tensor[] out) {
         Shape s = in[0].shape();
-        Plan p = upsample || node.opset() < 11 ? plan(s, null, scalesAttr == null ? at(in, 1) : null, null)
-                : plan(s, at(in, 1), at(in, 2), at(in, 3));
-        int r = s.rank();
+        boolean legacy = upsample || node.opset() < 11;
+        Tensor roiT = legacy ? null : at(in, 1);
+        Tensor scalesT = legacy ? (scalesAttr == null ? at(in, 1) : null) : at(in, 2);
+        Tensor sizesT = legacy ? null : at(in, 3);
+        Schedule sc = last;
+        if (sc == null || !sc.matches(s, roiT, scalesT, sizesT)) {
+            sc = schedule(s, roiT, scalesT, sizesT);
+            last = sc;
+        }
         if (out[0].size() == 0) {
             return;
         }
+        MemorySegment src = in[0].segment();
+        for (int i = 0; i < sc.passes.length; i++) {
+            Pass p = sc.passes[i];
+            MemorySegment dst = i == sc.passes.length - 1 ? out[0].segment()
+                    : Scratch.get(2 + (i & 1), p.outer * p.nOut * p.inner * 4);
+            resample(src, dst, p.outer, p.nIn, p.nOut, p.inner, p.taps);
+            src = dst;
+        }
+        if (sc.passes.length == 0) {
+            Strided.copyAll(in[0], out[0]);
+        }
+        if (coord == Coord.TF_CROP_AND_RESIZE) {
+            extrapolate(out[0].segment(), sc.outDims, sc.outside);
+        }
+    }
+
+    private Schedule schedule(Shape s, Tensor roiT, Tensor scalesT, Tensor sizesT) {
+        Plan p = plan(s, roiT, scalesT, sizesT);
+        int r = s.rank();
         int[] cur = s.dims();
         boolean[][] outside = new boolean[r][];
-        MemorySegment src = in[0].segment();
-        int pending = 0;
-        for (int k = 0; k < r; k++) {
-            if (cur[k] != p.dims[k] || p.scales[k] != 1 || coord == Coord.TF_CROP_AND_RESIZE) {
-                pending++;
-            }
-        }
-        int pass = 0;
+        java.util.List<Pass> passes = new java.util.ArrayList<>();
         for (int k = 0; k < r; k++) {
             int nIn = cur[k];
             int nOut = (int) p.dims[k];
             if (nIn == nOut && p.scales[k] == 1 && coord != Coord.TF_CROP_AND_RESIZE) {
                 continue;
             }
-            if (nIn == 0) {
+            if (nIn == 0 && nOut > 0) {
                 throw new IllegalArgumentException("cannot resize empty axis " + k + " of " + s + " to " + nOut);
             }
             Taps taps = taps(nIn, nOut, p.scales[k], p.roi == null ? 0 : p.roi[k], p.roi == null ? 1 : p.roi[k + r]);
@@ -178,18 +211,10 @@ final class ResizeOp extends Op {
                 inner *= cur[i];
             }
             cur[k] = nOut;
-            pass++;
-            MemorySegment dst = pass == pending ? out[0].segment()
-                    : Scratch.get(2 + (pass & 1), outer * nOut * inner * 4);
-            resample(src, dst, outer, nIn, nOut, inner, taps);
-            src = dst;
+            passes.add(new Pass(outer, nIn, nOut, inner, taps));
         }
-        if (pass == 0) {
-            Strided.copyAll(in[0], out[0]);
-        }
-        if (coord == Coord.TF_CROP_AND_RESIZE) {
-            extrapolate(out[0].segment(), cur, outside);
-        }
+        return new Schedule(s, roiT == null ? null : roiT.toFloatArray(), scalesT == null ? null : scalesT.toFloatArray(),
+                sizesT == null ? null : sizesT.toLongArray(), passes.toArray(Pass[]::new), cur, outside);
     }
 
     /** For each output coordinate of one axis: {@code n} input indices and weights, and whether it lies outside. */

@@ -98,8 +98,34 @@ final class SliceOp extends Op {
         ShapeOps.declare(this, ctx, ctx.type(0), Shape.of(dims));
     }
 
+    /** One input shape and slice parameters, resolved to a strided copy. */
+    private record Plan(Shape shape, long[][] params, Strided copy) {
+        boolean matches(Tensor[] in) {
+            if (!shape.equals(in[0].shape())) {
+                return false;
+            }
+            for (int i = 1; i < params.length; i++) {
+                if (!Strided.same(i < in.length ? in[i] : null, params[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private volatile Plan last; // the plan of the last run: the same shape and parameters run without allocating
+
     @Override
     public void run(Tensor[] in, Tensor[] out) {
+        Plan p = last;
+        if (p == null || !p.matches(in)) {
+            p = plan(in, out[0].shape());
+            last = p;
+        }
+        p.copy.run(in[0].segment(), out[0].segment());
+    }
+
+    private Plan plan(Tensor[] in, Shape os) {
         Shape s = in[0].shape();
         long[][] p = plan(s, in);
         long[] strides = s.strides();
@@ -109,8 +135,12 @@ final class SliceOp extends Op {
             offset += p[k][0] * strides[k];
             srcStrides[k] = p[k][1] * strides[k];
         }
-        int[] dims = out[0].shape().dims();
-        Strided.copy(in[0].segment(), offset, srcStrides, out[0].segment(), 0, Strided.strides(dims), dims,
-                in[0].type().byteSize());
+        int[] dims = os.dims();
+        long[][] params = new long[node.opset() < 10 ? 1 : 5][];
+        for (int i = 1; i < params.length; i++) {
+            params[i] = i < in.length && in[i] != null ? in[i].toLongArray() : null;
+        }
+        return new Plan(s, params, Strided.plan(offset, srcStrides, 0, Strided.strides(dims), dims,
+                in[0].type().byteSize()));
     }
 }

@@ -5,29 +5,43 @@ import java.lang.foreign.ValueLayout;
 import org.helu4j.Tensor;
 
 /**
- * Element moves shared by the data-movement ops (Transpose, Slice, Expand, Tile, Concat, Split, Gather): a strided
+ * Element moves shared by the data-movement ops (Transpose, Slice, Expand, Tile, Concat, Split, Pad): a strided
  * copy between two segments, for 4-byte (float32) and 8-byte (int64) elements alike. Offsets and strides are in
- * elements. Contiguous runs become one {@link MemorySegment#copy}.
+ * elements. A copy is planned once ({@link #plan}: axes merged where both sides stay contiguous, unit axes
+ * dropped) and then run any number of times without allocating; contiguous runs become one
+ * {@link MemorySegment#copy}.
  */
 final class Strided {
-    private Strided() {
+    private final int[] dims;
+    private final long[] src;
+    private final long[] dst;
+    private final long srcOff;
+    private final long dstOff;
+    private final int esize;
+    private final boolean empty;
+
+    private Strided(int[] dims, long[] src, long[] dst, long srcOff, long dstOff, int esize, boolean empty) {
+        this.dims = dims;
+        this.src = src;
+        this.dst = dst;
+        this.srcOff = srcOff;
+        this.dstOff = dstOff;
+        this.esize = esize;
+        this.empty = empty;
     }
 
     /**
-     * Copies the box {@code dims} from {@code src} (at {@code srcOff}, {@code srcStrides}) to {@code dst}
-     * (at {@code dstOff}, {@code dstStrides}). A stride may be 0 (broadcast on the source side).
+     * Plans the copy of the box {@code dims} from (srcOff, srcStrides) to (dstOff, dstStrides). A stride may be
+     * 0 (broadcast on the source side).
      */
-    static void copy(MemorySegment src, long srcOff, long[] srcStrides, MemorySegment dst, long dstOff,
-            long[] dstStrides, int[] dims, int esize) {
-        // Merge axes where both sides are contiguous across the boundary, and drop unit axes, so that a copy
-        // that is really one block becomes one memcpy and a transpose moves whole inner runs.
+    static Strided plan(long srcOff, long[] srcStrides, long dstOff, long[] dstStrides, int[] dims, int esize) {
         int rank = 0;
         int[] d = new int[dims.length];
         long[] ss = new long[dims.length];
         long[] ds = new long[dims.length];
         for (int k = 0; k < dims.length; k++) {
             if (dims[k] == 0) {
-                return;
+                return new Strided(new int[0], new long[0], new long[0], 0, 0, esize, true);
             }
             if (dims[k] == 1) {
                 continue;
@@ -43,32 +57,38 @@ final class Strided {
                 rank++;
             }
         }
-        if (rank == 0) {
-            MemorySegment.copy(src, srcOff * esize, dst, dstOff * esize, esize);
+        return new Strided(java.util.Arrays.copyOf(d, rank), java.util.Arrays.copyOf(ss, rank),
+                java.util.Arrays.copyOf(ds, rank), srcOff, dstOff, esize, false);
+    }
+
+    /** Runs the planned copy. */
+    void run(MemorySegment from, MemorySegment to) {
+        if (empty) {
             return;
         }
-        int last = rank - 1;
-        int n = d[last];
-        long rows = 1;
-        for (int k = 0; k < last; k++) {
-            rows *= d[k];
+        if (dims.length == 0) {
+            MemorySegment.copy(from, srcOff * esize, to, dstOff * esize, esize);
+            return;
         }
-        int[] idx = new int[rank];
-        long s = srcOff;
-        long t = dstOff;
-        for (long r = 0; r < rows; r++) {
-            row(src, s, ss[last], dst, t, ds[last], n, esize);
-            for (int k = last - 1; k >= 0; k--) {
-                if (++idx[k] < d[k]) {
-                    s += ss[k];
-                    t += ds[k];
-                    break;
-                }
-                idx[k] = 0;
-                s -= ss[k] * (d[k] - 1);
-                t -= ds[k] * (d[k] - 1);
-            }
+        level(0, from, srcOff, to, dstOff);
+    }
+
+    /** The odometer, as recursion over the (few, merged) axes: no index array to allocate. */
+    private void level(int k, MemorySegment from, long s, MemorySegment to, long t) {
+        int last = dims.length - 1;
+        if (k == last) {
+            row(from, s, src[k], to, t, dst[k], dims[k], esize);
+            return;
         }
+        for (int i = 0; i < dims[k]; i++) {
+            level(k + 1, from, s + i * src[k], to, t + i * dst[k]);
+        }
+    }
+
+    /** Plans and runs a copy once; see {@link #plan}. */
+    static void copy(MemorySegment from, long srcOff, long[] srcStrides, MemorySegment to, long dstOff,
+            long[] dstStrides, int[] dims, int esize) {
+        plan(srcOff, srcStrides, dstOff, dstStrides, dims, esize).run(from, to);
     }
 
     /** One run of {@code n} elements. */
@@ -100,5 +120,37 @@ final class Strided {
             acc *= dims[i];
         }
         return s;
+    }
+
+    /** True if int64 tensor {@code t} (or null) holds exactly {@code v} (or null): a plan key check that allocates nothing. */
+    static boolean same(Tensor t, long[] v) {
+        if (t == null || v == null) {
+            return t == null && v == null;
+        }
+        if (t.size() != v.length) {
+            return false;
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (t.getLong(i) != v[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The float form of {@link #same(Tensor, long[])}, comparing bits. */
+    static boolean same(Tensor t, float[] v) {
+        if (t == null || v == null) {
+            return t == null && v == null;
+        }
+        if (t.size() != v.length) {
+            return false;
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (Float.floatToRawIntBits(t.getFloat(i)) != Float.floatToRawIntBits(v[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -59,28 +59,42 @@ final class TransposeOp extends Op {
         ShapeOps.declare(this, ctx, ctx.type(0), Shape.of(dims));
     }
 
+    /** How one input shape is transposed: batches of tiled matrix swaps, or a strided copy. */
+    private record Plan(Shape shape, int rows, int cols, long batches, Strided copy) {
+    }
+
+    private volatile Plan last; // the plan of the last run: the same shape runs again without allocating
+
     @Override
     public void run(Tensor[] in, Tensor[] out) {
-        Shape s = in[0].shape();
-        int rank = s.rank();
-        int[] p = perm(rank);
+        Plan p = last;
+        if (p == null || !p.shape.equals(in[0].shape())) {
+            p = plan(in[0].shape(), in[0].type().byteSize());
+            last = p;
+        }
         int esize = in[0].type().byteSize();
-        if (s.size() == 0) {
+        if (p.copy != null) {
+            p.copy.run(in[0].segment(), out[0].segment());
             return;
         }
+        long matrix = (long) p.rows * p.cols;
+        for (long b = 0; b < p.batches; b++) {
+            swap2d(in[0].segment(), out[0].segment(), b * matrix, p.rows, p.cols, esize);
+        }
+    }
+
+    private Plan plan(Shape s, int esize) {
+        int rank = s.rank();
+        int[] p = perm(rank);
         // Simplify first: drop unit axes and merge input axes that stay adjacent and in order. NCHW to NHWC then
         // becomes a batch of [C, HW] matrices transposed, which the tiled path handles.
         int[] dims = new int[rank];
         int[] order = new int[rank];
         int r = simplify(s.dims(), p, dims, order);
-        if (r >= 2 && isLastTwoSwap(Arrays.copyOf(order, r))) {
+        if (s.size() > 0 && r >= 2 && isLastTwoSwap(Arrays.copyOf(order, r))) {
             int rows = dims[r - 2];
             int cols = dims[r - 1];
-            long batches = s.size() / ((long) rows * cols);
-            for (long b = 0; b < batches; b++) {
-                swap2d(in[0].segment(), out[0].segment(), b * rows * cols, rows, cols, esize);
-            }
-            return;
+            return new Plan(s, rows, cols, s.size() / ((long) rows * cols), null);
         }
         long[] inStrides = s.strides();
         int[] outDims = new int[rank];
@@ -89,7 +103,7 @@ final class TransposeOp extends Op {
             outDims[k] = s.dim(p[k]);
             srcStrides[k] = inStrides[p[k]];
         }
-        Strided.copy(in[0].segment(), 0, srcStrides, out[0].segment(), 0, Strided.strides(outDims), outDims, esize);
+        return new Plan(s, 0, 0, 0, Strided.plan(0, srcStrides, 0, Strided.strides(outDims), outDims, esize));
     }
 
     /**
