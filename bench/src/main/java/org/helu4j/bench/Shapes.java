@@ -43,6 +43,20 @@ public final class Shapes {
         return colon < 0 ? shape : shape.substring(0, colon);
     }
 
+    /**
+     * For bench/run.sh: prints the {@code gemm} or {@code conv} shapes whose string matches REGEX (find), joined
+     * by commas, ready for JMH's {@code -p shape=...}.
+     */
+    public static void main(String[] args) {
+        if (args.length != 2 || !(args[0].equals("gemm") || args[0].equals("conv"))) {
+            System.err.println("usage: Shapes gemm|conv REGEX");
+            System.exit(2);
+        }
+        java.util.regex.Pattern re = java.util.regex.Pattern.compile(args[1]);
+        String[] all = args[0].equals("gemm") ? gemm() : conv();
+        System.out.println(String.join(",", java.util.Arrays.stream(all).filter(x -> re.matcher(x).find()).toList()));
+    }
+
     /** A parsed GEMM shape. */
     public record GemmShape(String tag, int m, int n, int k) {
         public static GemmShape parse(String s) {
