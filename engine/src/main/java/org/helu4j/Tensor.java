@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.Objects;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
@@ -34,22 +33,29 @@ public final class Tensor {
 
     /** Wraps float values (not copied) in a tensor of the given shape. */
     public static Tensor of(float[] values, long... dims) {
-        Objects.requireNonNull(values, "values");
-        Shape shape = Shape.of(dims);
-        if (values.length != shape.size()) {
-            throw new IllegalArgumentException("shape " + shape + " needs " + shape.size() + " values, got " + values.length);
-        }
+        Shape shape = checkedShape(values == null ? -1 : values.length, dims);
         return new Tensor(MemorySegment.ofArray(values), shape, DType.FLOAT32);
     }
 
     /** Wraps int64 values (not copied) in a tensor of the given shape. */
     public static Tensor ofLongs(long[] values, long... dims) {
-        Objects.requireNonNull(values, "values");
-        Shape shape = Shape.of(dims);
-        if (values.length != shape.size()) {
-            throw new IllegalArgumentException("shape " + shape + " needs " + shape.size() + " values, got " + values.length);
-        }
+        Shape shape = checkedShape(values == null ? -1 : values.length, dims);
         return new Tensor(MemorySegment.ofArray(values), shape, DType.INT64);
+    }
+
+    /** The shape {@code dims}, which must hold exactly {@code length} values (-1: the array is null). */
+    private static Shape checkedShape(int length, long[] dims) {
+        if (dims == null) {
+            throw new IllegalArgumentException("the dimensions are null");
+        }
+        Shape shape = Shape.of(dims);
+        if (length < 0) {
+            throw new IllegalArgumentException("the values for shape " + shape + " are null");
+        }
+        if (length != shape.size()) {
+            throw new IllegalArgumentException("shape " + shape + " needs " + shape.size() + " values, got " + length);
+        }
+        return shape;
     }
 
     /** A zero-filled off-heap tensor owned by {@code arena}. */

@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,6 +30,7 @@ import org.helu4j.graph.Attributes;
 import org.helu4j.graph.Graph;
 import org.helu4j.graph.Node;
 import org.helu4j.graph.ValueInfo;
+import org.helu4j.tensor.Shape;
 
 /**
  * Reads an ONNX model (through the generated protobuf classes) into the engine's {@link Graph}. Everything the
@@ -146,11 +148,21 @@ public final class OnnxLoader {
         String[] dimNames = new String[dims.length];
         for (int i = 0; i < dims.length; i++) {
             TensorShapeProto.Dimension d = shape.getDim(i);
-            if (d.hasDimValue() && d.getDimValue() >= 0) {
+            if (d.hasDimValue() && d.getDimValue() > Shape.MAX_ELEMENTS) {
+                throw new ModelFormatException("'" + v.getName() + "' declares dimension " + d.getDimValue()
+                        + ", beyond the engine's limit of " + Shape.MAX_ELEMENTS + " elements");
+            } else if (d.hasDimValue() && d.getDimValue() >= 0) {
                 dims[i] = d.getDimValue();
             } else {
                 dims[i] = -1;
                 dimNames[i] = d.hasDimParam() ? d.getDimParam() : null;
+            }
+        }
+        if (Arrays.stream(dims).allMatch(d -> d >= 0)) {
+            try {
+                Shape.of(dims);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException("'" + v.getName() + "' declares an impossible shape: " + e.getMessage());
             }
         }
         return new ValueInfo(v.getName(), OnnxTensors.engineType(tt.getElemType()), dims, dimNames);

@@ -1,0 +1,158 @@
+package org.helu4j.reliability;
+
+import static org.helu4j.onnx.OnnxFiles.floatValue;
+import static org.helu4j.onnx.OnnxFiles.model;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.lang.foreign.Arena;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.helu4j.Model;
+import org.helu4j.Session;
+import org.helu4j.Tensor;
+import org.helu4j.runtime.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Resources come back: load/run/close cycles do not grow the heap or the C heap, closing frees the model's and the
+ * session's off-heap memory, and external data is unmapped on close. (10,000 cycles under NMT:
+ * {@code tools/reliability/run.sh lifecycle}.)
+ */
+class LifecycleTest {
+    static final Path GOLDEN = Path.of("src/test/resources/golden/golden-cnn.onnx");
+
+    @TempDir
+    Path dir;
+
+    /**
+     * 300 cycles; the growth from cycle 100 to 300 must stay below bounds that a leak would cross. One cycle of
+     * the golden CNN holds about 50 KB of weights and 180 KB of session buffers off-heap, so leaking either over
+     * 200 cycles would add 10 to 36 MB; the C heap's own noise (JIT arenas) is a few MB.
+     */
+    @Test
+    void loadRunCloseCyclesDoNotGrowMemory() throws Exception {
+        Tensor[] input;
+        try (Model m = Model.load(GOLDEN)) {
+            input = ConcurrencyCheck.randomInputs(m, 1, 0, 0);
+        }
+        for (int i = 0; i < 100; i++) {
+            LifecycleCheck.cycle(GOLDEN, input);
+        }
+        LifecycleCheck.Snapshot before = LifecycleCheck.snapshot();
+        for (int i = 0; i < 200; i++) {
+            LifecycleCheck.cycle(GOLDEN, input);
+        }
+        LifecycleCheck.Snapshot after = LifecycleCheck.snapshot();
+        System.out.println("lifecycle, cycle 100: " + before + "\nlifecycle, cycle 300: " + after);
+        assertTrue(after.heapUsed() - before.heapUsed() < 8 << 20, "heap grew: " + before + " -> " + after);
+        if (before.mallocInUse() >= 0) {
+            assertTrue(after.mallocInUse() - before.mallocInUse() < 8 << 20, "C heap grew: " + before + " -> " + after);
+        }
+        assertEquals(before.mappedCount(), after.mappedCount(), "mappings left behind");
+    }
+
+    private static Arena arenaOf(Object owner) throws ReflectiveOperationException {
+        Field f = owner.getClass().getDeclaredField(owner instanceof Session ? "executor" : "arena");
+        f.setAccessible(true);
+        Object value = f.get(owner);
+        if (value instanceof Executor e) {
+            Field a = Executor.class.getDeclaredField("arena");
+            a.setAccessible(true);
+            return (Arena) a.get(e);
+        }
+        return (Arena) value;
+    }
+
+    /** Closing frees memory, rather than leaving it to the GC: the model's and the session's arenas are closed. */
+    @Test
+    void closeFreesTheModelAndSessionMemory() throws Exception {
+        Model model = Model.load(GOLDEN);
+        Session session = model.newSession();
+        session.run(ConcurrencyCheck.randomInputs(model, 1, 0, 0));
+        Arena modelArena = arenaOf(model);
+        Arena sessionArena = arenaOf(session);
+        assertTrue(modelArena.scope().isAlive() && sessionArena.scope().isAlive());
+        session.close();
+        assertFalse(sessionArena.scope().isAlive(), "the session's buffers are still allocated after close");
+        assertTrue(modelArena.scope().isAlive(), "closing a session must not free the model");
+        model.close();
+        assertFalse(modelArena.scope().isAlive(), "the model's weights are still allocated after close");
+    }
+
+    private static boolean mapped(Path file) throws Exception {
+        String real = file.toRealPath().toString();
+        return Files.readString(Path.of("/proc/self/maps")).lines().anyMatch(l -> l.endsWith(real));
+    }
+
+    /** A model whose only output is a 512x512 float initializer stored as external data at offset 0. */
+    private Path externalModel() throws Exception {
+        int n = 512 * 512;
+        ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            b.putFloat(i);
+        }
+        Files.write(dir.resolve("weights.bin"), b.array());
+        TensorProto w = TensorProto.newBuilder().setName("w").setDataType(1).addDims(512).addDims(512)
+                .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))
+                .build();
+        GraphProto g = GraphProto.newBuilder().setName("g").addInitializer(w).addOutput(floatValue("w", 512, 512)).build();
+        Path file = dir.resolve("model.onnx");
+        Files.write(file, model(g).toByteArray());
+        return file;
+    }
+
+    @Test
+    void externalDataIsUnmappedOnClose() throws Exception {
+        Path file = externalModel();
+        Path weights = dir.resolve("weights.bin");
+        Assumptions.assumeLinux();
+        long mappedBefore = LifecycleCheck.snapshot().mappedCount();
+        Model model = Model.load(file);
+        Tensor w = model.graph().initializers().get("w");
+        try (Session s = model.newSession()) {
+            float[] out = s.run().get(0).toFloatArray();
+            assertEquals(512 * 512 - 1, out[out.length - 1]);
+        }
+        assertTrue(mapped(weights), "the external data should be mapped while the model is open");
+        assertEquals(mappedBefore + 1, LifecycleCheck.snapshot().mappedCount());
+        assertEquals(7f, w.getFloat(7));
+        model.close();
+        assertFalse(mapped(weights), "weights.bin is still mapped after close");
+        assertEquals(mappedBefore, LifecycleCheck.snapshot().mappedCount());
+        assertThrows(IllegalStateException.class, () -> w.getFloat(7), "the mapping must not be readable after close");
+    }
+
+    /** Repeated load/close of a model with external data leaves no mapping behind. */
+    @Test
+    void repeatedExternalLoadsLeaveNoMappings() throws Exception {
+        Path file = externalModel();
+        Assumptions.assumeLinux();
+        long mappedBefore = LifecycleCheck.snapshot().mappedCount();
+        for (int i = 0; i < 50; i++) {
+            try (Model m = Model.load(file); Session s = m.newSession()) {
+                assertArrayEquals(new float[] {0, 1, 2}, java.util.Arrays.copyOf(s.run().get(0).toFloatArray(), 3));
+            }
+        }
+        assertEquals(mappedBefore, LifecycleCheck.snapshot().mappedCount());
+        assertFalse(mapped(dir.resolve("weights.bin")));
+    }
+
+    static final class Assumptions {
+        static void assumeLinux() {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/maps")),
+                    "needs /proc/self/maps");
+        }
+    }
+}
