@@ -36,9 +36,21 @@ final class DepthSpaceOps {
 
         abstract int[] perm();
 
+        private final Strided.LastPlan last = new Strided.LastPlan();
+
         @Override
         public void run(Tensor[] in, Tensor[] out) {
-            int[] v = view(in[0].shape().dims());
+            Shape is = in[0].shape();
+            int esize = in[0].type().byteSize();
+            Strided copy = last.get(is, out[0].shape());
+            if (copy == null) {
+                copy = last.put(is, out[0].shape(), plan(is, esize));
+            }
+            copy.run(in[0].segment(), out[0].segment());
+        }
+
+        private Strided plan(Shape is, int esize) {
+            int[] v = view(is.dims());
             long[] vs = Strided.strides(v);
             int[] p = perm();
             int[] dims = new int[6];
@@ -47,8 +59,7 @@ final class DepthSpaceOps {
                 dims[k] = v[p[k]];
                 src[k] = vs[p[k]];
             }
-            Strided.copy(in[0].segment(), 0, src, out[0].segment(), 0, Strided.strides(dims), dims,
-                    in[0].type().byteSize());
+            return Strided.plan(0, src, 0, Strided.strides(dims), dims, esize);
         }
     }
 

@@ -40,10 +40,21 @@ final class ExpandTileOps {
             ShapeOps.declare(this, ctx, ctx.type(0), broadcast(ctx.shape(0), ctx.longs(1)));
         }
 
+        private final Strided.LastPlan last = new Strided.LastPlan();
+
         @Override
         public void run(Tensor[] in, Tensor[] out) {
             Shape is = in[0].shape();
-            int[] dims = out[0].shape().dims();
+            int esize = in[0].type().byteSize();
+            Strided copy = last.get(is, out[0].shape());
+            if (copy == null) {
+                copy = last.put(is, out[0].shape(), plan(is, out[0].shape(), esize));
+            }
+            copy.run(in[0].segment(), out[0].segment());
+        }
+
+        private static Strided plan(Shape is, Shape os, int esize) {
+            int[] dims = os.dims();
             int r = dims.length;
             long[] inStrides = is.strides();
             long[] src = new long[r];
@@ -51,8 +62,7 @@ final class ExpandTileOps {
                 int i = k - (r - is.rank());
                 src[k] = i >= 0 && is.dim(i) == dims[k] ? inStrides[i] : 0;
             }
-            Strided.copy(in[0].segment(), 0, src, out[0].segment(), 0, Strided.strides(dims), dims,
-                    in[0].type().byteSize());
+            return Strided.plan(0, src, 0, Strided.strides(dims), dims, esize);
         }
     }
 
@@ -85,10 +95,22 @@ final class ExpandTileOps {
             ShapeOps.declare(this, ctx, ctx.type(0), Shape.of(dims));
         }
 
+        private final Strided.LastPlan last = new Strided.LastPlan();
+
         @Override
         public void run(Tensor[] in, Tensor[] out) {
             Shape is = in[0].shape();
-            long[] reps = repeats(is, in[1].toLongArray());
+            int esize = in[0].type().byteSize();
+            // the output shape fixes the repeats (where the input is not empty, and then there is nothing to copy)
+            Strided copy = last.get(is, out[0].shape());
+            if (copy == null) {
+                copy = last.put(is, out[0].shape(), plan(is, in[1].toLongArray(), esize));
+            }
+            copy.run(in[0].segment(), out[0].segment());
+        }
+
+        private static Strided plan(Shape is, long[] repeats, int esize) {
+            long[] reps = repeats(is, repeats);
             int r = is.rank();
             long[] inStrides = is.strides();
             int[] box = new int[2 * r];
@@ -98,8 +120,7 @@ final class ExpandTileOps {
                 box[2 * k + 1] = is.dim(k);
                 src[2 * k + 1] = inStrides[k];
             }
-            Strided.copy(in[0].segment(), 0, src, out[0].segment(), 0, Strided.strides(box), box,
-                    in[0].type().byteSize());
+            return Strided.plan(0, src, 0, Strided.strides(box), box, esize);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.helu4j.op;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.helu4j.Tensor;
+import org.helu4j.tensor.Shape;
 
 /**
  * Element moves shared by the data-movement ops (Transpose, Slice, Expand, Tile, Concat, Split, Pad): a strided
@@ -82,6 +83,29 @@ final class Strided {
         }
         for (int i = 0; i < dims[k]; i++) {
             level(k + 1, from, s + i * src[k], to, t + i * dst[k]);
+        }
+    }
+
+    /**
+     * The copy plan of an op's last run, for ops whose copy depends only on their input and output shapes. Plans
+     * are immutable and published through a volatile field, so sessions on several threads may share one.
+     */
+    static final class LastPlan {
+        private record Entry(Shape in, Shape out, Strided copy) {
+        }
+
+        private volatile Entry last;
+
+        /** The last run's plan if it was for these shapes, else null. */
+        Strided get(Shape in, Shape out) {
+            Entry e = last;
+            return e != null && e.in.equals(in) && e.out.equals(out) ? e.copy : null;
+        }
+
+        /** Remembers {@code copy} as the plan for these shapes, and returns it. */
+        Strided put(Shape in, Shape out, Strided copy) {
+            last = new Entry(in, out, copy);
+            return copy;
         }
     }
 
