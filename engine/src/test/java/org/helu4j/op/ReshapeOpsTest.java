@@ -117,9 +117,21 @@ class ReshapeOpsTest {
         assertArrayEquals(new long[] {1, 1}, ctx.outputShape(0).longDims());
     }
 
-    /** PyTorch's x.view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape folds at load time. */
+    /** The same chain with a dynamic batch: inferred at run time, and right for every batch size in turn. */
     @Test
-    void pytorchFlattenChainFolds() throws Exception {
+    void pytorchFlattenChainWithDynamicBatch() throws Exception {
+        Plan plan = Plan.compile(flattenChain(new long[] {-1, 3, 4}));
+        assertFalse(plan.isFolded(0));
+        try (Executor ex = new Executor(plan)) {
+            for (int n : new int[] {2, 2, 5, 1, 5}) {
+                Tensor y = ex.run(new Tensor[] {iota(n, 3, 4)})[0];
+                assertArrayEquals(new long[] {n, 12}, y.dims());
+                assertArrayEquals(iota(n, 3, 4).toFloatArray(), y.toFloatArray());
+            }
+        }
+    }
+
+    private static Graph flattenChain(long[] inputDims) throws ModelFormatException {
         Attributes none = Attributes.NONE;
         List<Node> nodes = List.of(
                 new Node("shape", "Shape", "", 13, List.of("x"), List.of("s"), none),
@@ -128,9 +140,14 @@ class ReshapeOpsTest {
                 new Node("concat", "Concat", "", 13, List.of("n1", "minus1"), List.of("spec"), new Attributes(Map.of("axis", 0L))),
                 new Node("reshape", "Reshape", "", 13, List.of("x", "spec"), List.of("y"), none));
         Map<String, Tensor> init = Map.of("zero", Tensor.ofLongs(new long[] {0}), "axes", ls(0), "minus1", ls(-1));
-        Graph g = Graph.of(List.of(new ValueInfo("x", DType.FLOAT32, new long[] {2, 3, 4}, null)),
+        return Graph.of(List.of(new ValueInfo("x", DType.FLOAT32, inputDims, null)),
                 List.of(new ValueInfo("y", DType.FLOAT32, null, null)), init, nodes, Map.of());
-        Plan plan = Plan.compile(g);
+    }
+
+    /** PyTorch's x.view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape folds at load time. */
+    @Test
+    void pytorchFlattenChainFolds() throws Exception {
+        Plan plan = Plan.compile(flattenChain(new long[] {2, 3, 4}));
         for (int k = 0; k < 4; k++) {
             assertTrue(plan.isFolded(k), "node " + k + " should fold");
         }
