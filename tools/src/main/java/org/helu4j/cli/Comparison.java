@@ -106,7 +106,7 @@ final class Comparison {
             log.printf("measuring throughput: batch %d, interleaved ...%n", b);
             Histogram[] big;
             try (Progress p = Progress.start("throughput", (long) (o.throughputSeconds() * 1000))) {
-                big = Interleaved.measure(sessions, many, 1, 2, 10_000, (long) (o.throughputSeconds() * 1e9),
+                big = Interleaved.measure(sessions, many, 1, 1, 10_000, (long) (o.throughputSeconds() * 1e9),
                         batchNanos, p);
             }
             rounds[1] = (int) big[0].getTotalCount();
