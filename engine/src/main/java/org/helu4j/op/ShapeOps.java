@@ -46,6 +46,7 @@ final class ShapeOps {
         put(m, "SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
         put(m, "Trilu", TriluOp::new);
         put(m, "Resize", ResizeOp::new);
+        put(m, "GridSample", GridSampleOp::new);
         put(m, "GatherND", ScatterOps.GatherND::new);
         put(m, "ScatterElements", ScatterOps.ScatterElements::new);
         put(m, "Scatter", ScatterOps.ScatterElements::new);

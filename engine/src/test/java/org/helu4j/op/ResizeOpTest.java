@@ -74,4 +74,29 @@ class ResizeOpTest {
         assertThrows(IllegalArgumentException.class, () -> op("Resize").run1(x, NONE, f(new float[] {1, 1, -2, 2}, 4)));
         assertThrows(Exception.class, () -> op("Resize").attr("mode", "area").create());
     }
+
+    @Test
+    void gridSampleIdentityAndPadding() throws Exception {
+        Tensor x = iota(1, 2, 2, 3);
+        // align_corners: -1 and 1 are the centres of the corner pixels, so this grid is the identity
+        float[] g = new float[2 * 3 * 2];
+        for (int r = 0; r < 2; r++) {
+            for (int c = 0; c < 3; c++) {
+                g[(r * 3 + c) * 2] = c - 1f;
+                g[(r * 3 + c) * 2 + 1] = r * 2 - 1f;
+            }
+        }
+        Tensor grid = f(g, 1, 2, 3, 2);
+        for (String mode : new String[] {"bilinear", "nearest", "bicubic"}) {
+            Tensor y = op("GridSample").opset(16).attr("align_corners", 1L).attr("mode", mode).run1(x, grid);
+            assertArrayEquals(x.toFloatArray(), y.toFloatArray(), 1e-5f, mode);
+        }
+        Tensor far = f(new float[] {3, 0}, 1, 1, 1, 2); // far right of the middle row
+        assertArrayEquals(new float[] {0, 0},
+                op("GridSample").opset(16).attr("align_corners", 1L).run1(x, far).toFloatArray(), 1e-6f);
+        // border: clamped to the right edge, halfway between the rows: (2 + 5) / 2 and (8 + 11) / 2
+        assertArrayEquals(new float[] {3.5f, 9.5f}, op("GridSample").opset(16).attr("align_corners", 1L)
+                .attr("padding_mode", "border").run1(x, far).toFloatArray(), 1e-6f);
+        assertThrows(IllegalArgumentException.class, () -> op("GridSample").opset(16).run1(x, f(new float[3], 1, 1, 1, 3)));
+    }
 }
