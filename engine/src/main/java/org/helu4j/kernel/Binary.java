@@ -14,8 +14,10 @@ import org.helu4j.kernel.ref.BinaryRef;
 
 /**
  * Binary arithmetic on float32 with NumPy broadcasting, and a scalar int64 path for shape arithmetic. The op is
- * an int code chosen outside the loops: each (op, layout) pair has its own loop, so the Vector API sees a constant
- * operation and nothing is boxed. Layouts: both operands advance ({@code vv}), or one repeats a scalar
+ * an int code chosen outside the loops: each (op, layout) pair has its own small method with one loop, so the
+ * Vector API sees a constant operation, and C2 compiles each loop on its own profile (one big method holding every
+ * op's loop was seen to box the vectors of a loop that got hot late). Layouts: both operands advance
+ * ({@code vv}), or one repeats a scalar
  * ({@code vs}: a op s, {@code sv}: s op b). The tail after the last full vector is done by the scalar twin
  * (identical IEEE results for all but Pow), so no vector ever crosses a call that might not be inlined.
  * Scalar twins: {@link BinaryRef}.
@@ -50,25 +52,19 @@ public final class Binary {
             BinaryRef.apply(op, out, o, a, ao, 1, b, bo, 1, n);
             return;
         }
-        long i = 0;
-        long bound = F.loopBound(n);
-        switch (op) {  // hot loops: one per op
-            case ADD -> { for (; i < bound; i += LANES) store(load(a, ao + i).add(load(b, bo + i)), out, o + i); }
-            case SUB -> { for (; i < bound; i += LANES) store(load(a, ao + i).sub(load(b, bo + i)), out, o + i); }
-            case MUL -> { for (; i < bound; i += LANES) store(load(a, ao + i).mul(load(b, bo + i)), out, o + i); }
-            case DIV -> { for (; i < bound; i += LANES) store(load(a, ao + i).div(load(b, bo + i)), out, o + i); }
-            case POW -> {
-                for (; i < bound; i += LANES) {
-                    store(load(a, ao + i).lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
-                }
-            }
-            case MAX -> { for (; i < bound; i += LANES) store(load(a, ao + i).max(load(b, bo + i)), out, o + i); }
-            case MIN -> { for (; i < bound; i += LANES) store(load(a, ao + i).min(load(b, bo + i)), out, o + i); }
-            case PRELU -> { for (; i < bound; i += LANES) store(prelu(load(a, ao + i), load(b, bo + i)), out, o + i); }
+        long done = switch (op) {  // each op's loop is its own small method: see the class comment
+            case ADD -> addVV(out, o, a, ao, b, bo, n);
+            case SUB -> subVV(out, o, a, ao, b, bo, n);
+            case MUL -> mulVV(out, o, a, ao, b, bo, n);
+            case DIV -> divVV(out, o, a, ao, b, bo, n);
+            case POW -> powVV(out, o, a, ao, b, bo, n);
+            case MAX -> maxVV(out, o, a, ao, b, bo, n);
+            case MIN -> minVV(out, o, a, ao, b, bo, n);
+            case PRELU -> preluVV(out, o, a, ao, b, bo, n);
             default -> throw new IllegalArgumentException("unknown binary op " + op);
-        }
-        if (i < n) {  // scalar tail: the op switch at a cold call site would not inline, and would box
-            BinaryRef.apply(op, out, o + i, a, ao + i, 1, b, bo + i, 1, n - i);
+        };
+        if (done < n) {
+            BinaryRef.apply(op, out, o + done, a, ao + done, 1, b, bo + done, 1, n - done);
         }
     }
 
@@ -78,60 +74,226 @@ public final class Binary {
             BinaryRef.applyScalar(op, out, o, a, ao, s, n);
             return;
         }
-        long i = 0;
-        long bound = F.loopBound(n);
-        FloatVector y = FloatVector.broadcast(F, s);
-        switch (op) {
-            case ADD -> { for (; i < bound; i += LANES) store(load(a, ao + i).add(y), out, o + i); }
-            case SUB -> { for (; i < bound; i += LANES) store(load(a, ao + i).sub(y), out, o + i); }
-            case MUL -> { for (; i < bound; i += LANES) store(load(a, ao + i).mul(y), out, o + i); }
-            case DIV -> { for (; i < bound; i += LANES) store(load(a, ao + i).div(y), out, o + i); }
-            case POW -> {
-                if (s == 2f) {  // x*x is the correctly rounded square, as pow gives; ONNX Runtime does the same
-                    for (; i < bound; i += LANES) {
-                        FloatVector x = load(a, ao + i);
-                        store(x.mul(x), out, o + i);
-                    }
-                } else {
-                    for (; i < bound; i += LANES) store(load(a, ao + i).lanewise(VectorOperators.POW, y), out, o + i);
-                }
-            }
-            case MAX -> { for (; i < bound; i += LANES) store(load(a, ao + i).max(y), out, o + i); }
-            case MIN -> { for (; i < bound; i += LANES) store(load(a, ao + i).min(y), out, o + i); }
-            case PRELU -> { for (; i < bound; i += LANES) store(prelu(load(a, ao + i), y), out, o + i); }
+        long done = switch (op) {
+            case ADD -> addVS(out, o, a, ao, s, n);
+            case SUB -> subVS(out, o, a, ao, s, n);
+            case MUL -> mulVS(out, o, a, ao, s, n);
+            case DIV -> divVS(out, o, a, ao, s, n);
+            case POW -> s == 2f ? squareVS(out, o, a, ao, n) : powVS(out, o, a, ao, s, n);
+            case MAX -> maxVS(out, o, a, ao, s, n);
+            case MIN -> minVS(out, o, a, ao, s, n);
+            case PRELU -> preluVS(out, o, a, ao, s, n);
             default -> throw new IllegalArgumentException("unknown binary op " + op);
-        }
-        if (i < n) {
-            BinaryRef.applyScalar(op, out, o + i, a, ao + i, s, n - i);
+        };
+        if (done < n) {
+            BinaryRef.applyScalar(op, out, o + done, a, ao + done, s, n - done);
         }
     }
 
     /** {@code out[i] = s op b[i]}. */
     public static void sv(int op, MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
-        switch (op) {
-            case ADD, MUL, MAX, MIN -> vs(op, out, o, b, bo, s, n);  // commutative
-            default -> {
-                if (SCALAR) {
-                    svRef(op, out, o, s, b, bo, n);
-                    return;
-                }
-                FloatVector x = FloatVector.broadcast(F, s);
-                long i = 0;
-                long bound = F.loopBound(n);
-                switch (op) {
-                    case SUB -> { for (; i < bound; i += LANES) store(x.sub(load(b, bo + i)), out, o + i); }
-                    case DIV -> { for (; i < bound; i += LANES) store(x.div(load(b, bo + i)), out, o + i); }
-                    case POW -> {
-                        for (; i < bound; i += LANES) store(x.lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
-                    }
-                    case PRELU -> { for (; i < bound; i += LANES) store(prelu(x, load(b, bo + i)), out, o + i); }
-                    default -> throw new IllegalArgumentException("unknown binary op " + op);
-                }
-                if (i < n) {
-                    svRef(op, out, o + i, s, b, bo + i, n - i);
-                }
-            }
+        if (op == ADD || op == MUL || op == MAX || op == MIN) {  // commutative
+            vs(op, out, o, b, bo, s, n);
+            return;
         }
+        if (SCALAR) {
+            svRef(op, out, o, s, b, bo, n);
+            return;
+        }
+        long done = switch (op) {
+            case SUB -> subSV(out, o, s, b, bo, n);
+            case DIV -> divSV(out, o, s, b, bo, n);
+            case POW -> powSV(out, o, s, b, bo, n);
+            case PRELU -> preluSV(out, o, s, b, bo, n);
+            default -> throw new IllegalArgumentException("unknown binary op " + op);
+        };
+        if (done < n) {
+            svRef(op, out, o + done, s, b, bo + done, n - done);
+        }
+    }
+
+    // One loop per (op, layout), each returning how far it got; the caller finishes the tail with the twin.
+
+    private static long addVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).add(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long subVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).sub(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long mulVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).mul(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long divVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).div(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long powVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long maxVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).max(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long minVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).min(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long preluVV(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(prelu(load(a, ao + i), load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long addVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).add(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long subVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).sub(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long mulVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).mul(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long divVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).div(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long powVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).lanewise(VectorOperators.POW, y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long maxVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).max(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long minVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(load(a, ao + i).min(y), out, o + i);
+        }
+        return i;
+    }
+
+    private static long preluVS(MemorySegment out, long o, MemorySegment a, long ao, float s, long n) {
+        FloatVector y = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(prelu(load(a, ao + i), y), out, o + i);
+        }
+        return i;
+    }
+
+    /** x*x is the correctly rounded square, as pow(x, 2) is; ONNX Runtime special-cases it the same way. */
+    private static long squareVS(MemorySegment out, long o, MemorySegment a, long ao, long n) {
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            FloatVector x = load(a, ao + i);
+            store(x.mul(x), out, o + i);
+        }
+        return i;
+    }
+
+    private static long subSV(MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        FloatVector x = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(x.sub(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long divSV(MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        FloatVector x = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(x.div(load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long powSV(MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        FloatVector x = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(x.lanewise(VectorOperators.POW, load(b, bo + i)), out, o + i);
+        }
+        return i;
+    }
+
+    private static long preluSV(MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
+        FloatVector x = FloatVector.broadcast(F, s);
+        long i = 0;
+        for (long bound = F.loopBound(n); i < bound; i += LANES) {
+            store(prelu(x, load(b, bo + i)), out, o + i);
+        }
+        return i;
     }
 
     private static void svRef(int op, MemorySegment out, long o, float s, MemorySegment b, long bo, long n) {
