@@ -111,6 +111,50 @@ class FuzzRegressionTest {
         assertNoFinding(check(emptyK));
     }
 
+    private static ai.onnx.proto.OnnxMl.TensorProto longs(String name, long... v) {
+        ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name)
+                .setDataType(7).addDims(v.length);
+        for (long x : v) {
+            t.addInt64Data(x);
+        }
+        return t.build();
+    }
+
+    /**
+     * Guard: a file of about 100 bytes whose constant nodes would produce 2^28 elements (ConstantOfShape, Expand,
+     * Tile, Range of constants) must not make Model.load allocate them. Load-time folding is what could turn a tiny
+     * file into gigabytes; the run may allocate what the model computes, up to the engine's 2^30-element cap.
+     */
+    @Test
+    void tinyFilesDoNotMakeTheLoaderAllocateGigabytes() throws Exception {
+        long side = 16_384;
+        GraphProto[] graphs = {
+            GraphProto.newBuilder().addInitializer(longs("s", side, side))
+                    .addNode(node("ConstantOfShape", "big", new String[] {"s"}, "y")).addOutput(floatValue("y", side, side))
+                    .build(),
+            GraphProto.newBuilder().addInitializer(floatTensor("x", new float[] {1}, 1, 1)).addInitializer(longs("s", side, side))
+                    .addNode(node("Expand", "big", new String[] {"x", "s"}, "y")).addOutput(floatValue("y", side, side)).build(),
+            GraphProto.newBuilder().addInitializer(floatTensor("x", new float[] {1}, 1, 1)).addInitializer(longs("s", side, side))
+                    .addNode(node("Tile", "big", new String[] {"x", "s"}, "y")).addOutput(floatValue("y", side, side)).build(),
+            GraphProto.newBuilder().addInitializer(longs("a", 0).toBuilder().clearDims().build())
+                    .addInitializer(longs("b", side * side).toBuilder().clearDims().build())
+                    .addInitializer(longs("c", 1).toBuilder().clearDims().build())
+                    .addNode(node("Range", "big", new String[] {"a", "b", "c"}, "y")).addOutput(floatValue("y", side * side))
+                    .build()};
+        for (GraphProto g : graphs) {
+            byte[] file = model(g).toByteArray();
+            long before = LifecycleCheck.mallocInUse();
+            org.junit.jupiter.api.Assumptions.assumeTrue(before >= 0, "needs glibc's mallinfo2");
+            try (Model m = Model.load(file)) {
+                long grew = LifecycleCheck.mallocInUse() - before;
+                assertTrue(grew < 64L << 20, g.getNode(0).getOpType() + ": loading a " + file.length
+                        + "-byte model allocated " + (grew >> 20) + " MiB");
+            } catch (ModelFormatException refused) {
+                assertTrue(refused.getMessage() != null && !refused.getMessage().isBlank());
+            }
+        }
+    }
+
     /** Sanity: the checker itself reports a model that loads and runs as such. */
     @Test
     void aValidModelRuns() {

@@ -753,10 +753,20 @@ public final class Fuzzer {
                 return Outcome.of(Kind.RUN_SKIPPED);
             }
             try (Session s = model.newSession()) {
-                s.run(inputs);
+                try {
+                    s.run(inputs);
+                } catch (IllegalArgumentException e) {
+                    return messageOk(e) ? Outcome.of(Kind.RUN_REJECTED) : finding("run", e, "empty message: ");
+                }
+                // A second run in the same session with random values (int64 inputs: small, some negative, as
+                // out-of-range indices would be), which must also succeed or be refused.
+                randomize(inputs, new Random(Arrays.hashCode(bytes)));
+                try {
+                    s.run(inputs);
+                } catch (IllegalArgumentException e) {
+                    return messageOk(e) ? Outcome.of(Kind.RUN_REJECTED) : finding("run2", e, "empty message: ");
+                }
                 return Outcome.of(Kind.RAN);
-            } catch (IllegalArgumentException e) {
-                return messageOk(e) ? Outcome.of(Kind.RUN_REJECTED) : finding("run", e, "empty message: ");
             } catch (Throwable e) {
                 return finding("run", e, "");
             }
@@ -793,6 +803,20 @@ public final class Fuzzer {
             inputs[i] = v.type() == DType.INT64 ? Tensor.ofLongs(new long[(int) n], dims) : Tensor.of(new float[(int) n], dims);
         }
         return inputs;
+    }
+
+    private static void randomize(Tensor[] inputs, Random r) {
+        for (Tensor t : inputs) {
+            for (long i = 0; i < t.size(); i++) {
+                if (t.type() == DType.INT64) {
+                    t.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i, r.nextInt(11) - 5);
+                } else {
+                    float v = r.nextInt(50) == 0 ? new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0f}[r.nextInt(3)]
+                            : (float) r.nextGaussian() * 4;
+                    t.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, v);
+                }
+            }
+        }
     }
 
     private static final Field STATIC_SHAPES;
