@@ -13,9 +13,9 @@ import org.helu4j.op.Op;
 import org.helu4j.runtime.Plan;
 
 /**
- * The measurements behind {@code infer demo} and {@code infer compare}, in three phases: latency and throughput
- * of all models interleaved in one loop, then accuracy and dead units of each model recomputed on the test set.
- * Evaluation is sized to a time budget; when the full set does not fit, a prefix of it is used and the report
+ * The measurements behind {@code infer demo} and {@code infer compare}, in three phases: accuracy and dead units of
+ * each model recomputed on the test set, then latency and throughput of all models interleaved in one loop.
+ * Evaluation is held to a time budget; when the full set does not fit, a prefix of it is used and the report
  * says so.
  */
 final class Comparison {
@@ -47,112 +47,125 @@ final class Comparison {
     }
 
     static final int THROUGHPUT_BATCH = 32;
+    /** Evaluation proceeds in chunks of this many images for every model, checking the budget in between. */
+    static final int EVAL_CHUNK = 500;
 
     private Comparison() {
+    }
+
+    /** One model, loaded twice: as it runs in production (timed) and with its activations exposed (evaluated). */
+    private record Loaded(Path file, ModelCard card, Model plain, Model observed, List<ActivationLayers.Layer> layers,
+            List<String> plan) {
     }
 
     static Report run(List<Path> requested, Options o, PrintStream log) throws IOException {
         long start = System.nanoTime();
         IdxDataset all = EvalCommand.loadData(o.data(), o.limit());
-        List<Path> files = new ArrayList<>(requested);
-        List<ModelCard> cards = new ArrayList<>();
-        List<List<String>> plans = new ArrayList<>();
-        Histogram[] latency;
-        int[] rounds = new int[2];
-        List<Model> models = new ArrayList<>();
-        List<Session> sessions = new ArrayList<>();
-        long[] batchNanos;
-        int k;
+        List<Loaded> loaded = new ArrayList<>();
         try {
             for (Path f : requested) {
-                Model m;
                 try {
-                    m = Models.load(f);
-                    models.add(m);
-                    ModelCard card = ModelCard.of(f, m);
-                    checkFits(card, all);
-                    cards.add(card);
+                    loaded.add(load(f, all));
                 } catch (CliException e) {
                     if (!o.skipBroken()) {
                         throw e;
                     }
                     // The demo keeps going without a model that cannot run (one still being written, say).
                     log.println("infer: skipping " + e.getMessage());
-                    files.remove(f);
-                    continue;
                 }
-                plans.add(planSignature(m.plan()));
-                sessions.add(m.newSession());
             }
-            k = files.size();
-            if (k == 0) {
+            if (loaded.isEmpty()) {
                 throw new CliException("none of the models could be loaded");
             }
-            batchNanos = new long[k];
+            return measure(loaded, all, o, log, start);
+        } finally {
+            for (Loaded l : loaded) {
+                l.plain().close();
+                l.observed().close();
+            }
+        }
+    }
+
+    private static Loaded load(Path f, IdxDataset all) {
+        List<ActivationLayers.Layer> layers = Models.layers(f);
+        Model plain = Models.load(f);
+        try {
+            ModelCard card = ModelCard.of(f, plain);
+            checkFits(card, all);
+            return new Loaded(f, card, plain, Models.loadObserved(f, layers), layers, planSignature(plain.plan()));
+        } catch (RuntimeException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Accuracy first, a chunk of the test set at a time for every model, until the budget is spent: this adapts to
+     * the machine's real speed, and it leaves the JIT warm for the latency loop that follows.
+     */
+    private static Report measure(List<Loaded> models, IdxDataset all, Options o, PrintStream log, long start) {
+        int k = models.size();
+        int[] correct = new int[k];
+        DeadUnitCounter[] dead = new DeadUnitCounter[k];
+        for (int i = 0; i < k; i++) {
+            dead[i] = new DeadUnitCounter(models.get(i).layers());
+        }
+        log.printf("evaluating %d models on the test set, %d images at a time (%d threads) ...%n", k, EVAL_CHUNK,
+                o.threads());
+        long evalStart = System.nanoTime();
+        int n = 0;
+        try (Progress p = Progress.start("eval", (long) all.size() * k)) {
+            while (n < all.size() && (n == 0 || o.full() || System.nanoTime() - evalStart < o.evalSeconds() * 1e9)) {
+                IdxDataset chunk = all.slice(n, Math.min(EVAL_CHUNK, all.size() - n));
+                for (int i = 0; i < k; i++) {
+                    Loaded m = models.get(i);
+                    Evaluation.Result r = Evaluation.run(m.observed(), m.card(), chunk, 125, o.threads(), m.layers(), p);
+                    correct[i] += r.correct();
+                    if (r.dead() != null) {
+                        dead[i].merge(r.dead());
+                    }
+                }
+                n += chunk.size();
+            }
+        }
+
+        List<Session> sessions = new ArrayList<>();
+        try {
             List<Tensor> one = new ArrayList<>();
             List<Tensor> many = new ArrayList<>();
             int b = Math.min(THROUGHPUT_BATCH, all.size());
-            for (ModelCard c : cards) {
-                Preprocessing pre = Preprocessing.of(c);
-                one.add(Tensor.of(all.normalized(0, 1, pre), c.batchDims(1)));
-                many.add(Tensor.of(all.normalized(0, b, pre), c.batchDims(b)));
+            for (Loaded m : models) {
+                sessions.add(m.plain().newSession());
+                Preprocessing pre = Preprocessing.of(m.card());
+                one.add(Tensor.of(all.normalized(0, 1, pre), m.card().batchDims(1)));
+                many.add(Tensor.of(all.normalized(0, b, pre), m.card().batchDims(b)));
             }
             log.printf("measuring latency: %d models, batch 1, interleaved ...%n", k);
+            Histogram[] latency;
             try (Progress p = Progress.start("latency", (long) (o.latencySeconds() * 1000))) {
                 latency = Interleaved.measure(sessions, one, 3, 10, 100_000, (long) (o.latencySeconds() * 1e9),
                         new long[k], p);
             }
-            rounds[0] = (int) latency[0].getTotalCount();
             log.printf("measuring throughput: batch %d, interleaved ...%n", b);
+            long[] batchNanos = new long[k];
             Histogram[] big;
             try (Progress p = Progress.start("throughput", (long) (o.throughputSeconds() * 1000))) {
                 big = Interleaved.measure(sessions, many, 1, 1, 10_000, (long) (o.throughputSeconds() * 1e9),
                         batchNanos, p);
             }
-            rounds[1] = (int) big[0].getTotalCount();
+            List<ModelResult> results = new ArrayList<>();
             for (int i = 0; i < k; i++) {
-                batchNanos[i] = batchNanos[i] / Math.max(rounds[1], 1); // now: ns per batch
+                Loaded m = models.get(i);
+                double throughput = (double) b * big[i].getTotalCount() / (batchNanos[i] / 1e9);
+                double deadFraction = m.layers().isEmpty() ? Double.NaN : dead[i].totalFraction();
+                results.add(new ModelResult(m.file(), m.card(), n, correct[i], deadFraction, latency[i], throughput,
+                        m.plan()));
             }
+            return new Report(results, n, all.size(), (int) latency[0].getTotalCount(), (int) big[0].getTotalCount(),
+                    o.threads(), (System.nanoTime() - start) / 1e9);
         } finally {
             sessions.forEach(Session::close);
-            models.forEach(Model::close);
         }
-
-        int n = imagesToEvaluate(all.size(), batchNanos, Math.min(THROUGHPUT_BATCH, all.size()), o);
-        IdxDataset set = n == all.size() ? all : all.head(n);
-        log.printf("evaluating %d models on %d images (%d threads) ...%n", k, n, o.threads());
-        List<ModelResult> results = new ArrayList<>();
-        try (Progress p = Progress.start("eval", (long) n * k)) {
-            for (int i = 0; i < k; i++) {
-                Path f = files.get(i);
-                List<ActivationLayers.Layer> layers = Models.layers(f);
-                try (Model m = Models.loadObserved(f, layers)) {
-                    Evaluation.Result r = Evaluation.run(m, cards.get(i), set, 200, o.threads(), layers, p);
-                    double dead = r.dead() == null ? Double.NaN : r.dead().totalFraction();
-                    double throughput = Math.min(THROUGHPUT_BATCH, all.size()) / (batchNanos[i] / 1e9);
-                    results.add(new ModelResult(f, cards.get(i), n, r.correct(), dead, latency[i], throughput,
-                            plans.get(i)));
-                }
-            }
-        }
-        return new Report(results, n, all.size(), rounds[0], rounds[1], o.threads(), (System.nanoTime() - start) / 1e9);
-    }
-
-    /** All images, unless the estimate from the measured throughput says that they would not fit the budget. */
-    private static int imagesToEvaluate(int available, long[] nanosPerBatch, int batch, Options o) {
-        if (o.full()) {
-            return available;
-        }
-        double seconds = 0;
-        for (long ns : nanosPerBatch) {
-            seconds += ns / 1e9 / batch * available;
-        }
-        seconds /= Math.max(1, Math.min(o.threads(), Runtime.getRuntime().availableProcessors()));
-        if (seconds <= o.evalSeconds()) {
-            return available;
-        }
-        int n = (int) (available * o.evalSeconds() / seconds / 500) * 500;
-        return Math.max(Math.min(500, available), Math.min(n, available));
     }
 
     private static void checkFits(ModelCard c, IdxDataset data) {

@@ -165,8 +165,13 @@ final class IdxDataset {
 
     /** The first {@code n} images only (a quick look, or a test). */
     IdxDataset head(int n) {
-        int m = Math.min(n, count);
-        byte[] px = Arrays.copyOf(pixels, m * rows * cols);
-        return new IdxDataset(source, m, rows, cols, px, Arrays.copyOf(labels, m));
+        return slice(0, Math.min(n, count));
+    }
+
+    /** Images {@code [from, from + n)} as a data set of their own. */
+    IdxDataset slice(int from, int n) {
+        int area = rows * cols;
+        return new IdxDataset(source, n, rows, cols, Arrays.copyOfRange(pixels, from * area, (from + n) * area),
+                Arrays.copyOfRange(labels, from, from + n));
     }
 }

@@ -22,25 +22,31 @@ final class Interleaved {
     }
 
     /**
-     * Runs {@code warmup} untimed rounds, then timed rounds until {@code minRounds} are done and
-     * {@code budgetNanos} has passed, or {@code maxRounds} are done. Progress is reported in milliseconds.
+     * Runs untimed rounds ({@code warmup} at least, and for a third of the budget), then timed rounds until
+     * {@code minRounds} are done and {@code budgetNanos} has passed in all, or {@code maxRounds} are done.
+     * Progress is reported in milliseconds.
      *
      * @return per model, the latency of each timed run (ns) and, in {@code totalNanos}, the summed run time
      */
     static Histogram[] measure(List<Session> sessions, List<Tensor> inputs, int warmup, int minRounds, int maxRounds,
             long budgetNanos, long[] totalNanos, Progress progress) {
+        long begin = System.nanoTime();
         int n = sessions.size();
         Histogram[] h = new Histogram[n];
         for (int i = 0; i < n; i++) {
             h[i] = histogram();
         }
-        for (int r = 0; r < warmup; r++) {
+        // Warm up for a third of the budget too: the JIT needs seconds on a busy machine, and a run timed before
+        // it is done measures the compiler, not the model.
+        for (int r = 0; r < warmup || System.nanoTime() - begin < budgetNanos / 3; r++) {
             for (int i = 0; i < n; i++) {
                 sessions.get(i).run(inputs.get(i));
             }
+            if (progress != null) {
+                progress.set((System.nanoTime() - begin) / 1_000_000);
+            }
         }
-        long start = System.nanoTime();
-        for (int r = 0; r < maxRounds && (r < minRounds || System.nanoTime() - start < budgetNanos); r++) {
+        for (int r = 0; r < maxRounds && (r < minRounds || System.nanoTime() - begin < budgetNanos); r++) {
             for (int j = 0; j < n; j++) {
                 int i = (j + r) % n;
                 long t0 = System.nanoTime();
@@ -50,7 +56,7 @@ final class Interleaved {
                 totalNanos[i] += dt;
             }
             if (progress != null) {
-                progress.set((System.nanoTime() - start) / 1_000_000);
+                progress.set((System.nanoTime() - begin) / 1_000_000);
             }
         }
         return h;
