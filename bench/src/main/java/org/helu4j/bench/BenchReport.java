@@ -220,6 +220,7 @@ public final class BenchReport {
                     .append(r[12]).append(" | ").append(r[13]).append(" |\n");
         }
         s.append('\n');
+        activationVariants(s, rows);
         writeChart(rows, chart);
         Path rel = md.toAbsolutePath().getParent().relativize(chart.toAbsolutePath());
         s.append("![helu4j / ORT p50 latency ratio](").append(rel.toString().replace('\\', '/')).append(")\n\n");
@@ -323,6 +324,30 @@ public final class BenchReport {
             s.append("| steady-state run allocates 0 B/op | ").append(models - alloc.size()).append(" of ").append(models)
                     .append(" configurations at 0").append(alloc.isEmpty() ? "" : "; " + String.join(", ", alloc))
                     .append(" | ").append(alloc.isEmpty() ? "met" : "**missed**").append(" |\n");
+        }
+        s.append('\n');
+    }
+
+    /** ReLU vs HeLU vs GELU builds of one architecture (files named ARCH-ACT...): helu4j p50 side by side. */
+    static void activationVariants(StringBuilder s, List<String[]> rows) {
+        java.util.regex.Pattern re = java.util.regex.Pattern.compile("^(.*)-(relu|helu|gelu)([-.].*)?$");
+        Map<String, Map<String, String>> cells = new LinkedHashMap<>();
+        for (String[] r : rows) {
+            java.util.regex.Matcher m = re.matcher(r[0]);
+            if (m.matches()) {
+                String key = m.group(1) + " | " + r[1] + " | " + r[2];
+                cells.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(m.group(2), r[3]);
+            }
+        }
+        if (cells.isEmpty()) {
+            return;
+        }
+        s.append("ReLU vs HeLU vs GELU builds of the same architecture (helu4j p50 ms, from the table above):\n\n");
+        s.append("| architecture | batch | threads | ReLU | HeLU | GELU |\n|---|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Map<String, String>> e : cells.entrySet()) {
+            Map<String, String> v = e.getValue();
+            s.append("| ").append(e.getKey()).append(" | ").append(v.getOrDefault("relu", "n/a")).append(" | ")
+                    .append(v.getOrDefault("helu", "n/a")).append(" | ").append(v.getOrDefault("gelu", "n/a")).append(" |\n");
         }
         s.append('\n');
     }
