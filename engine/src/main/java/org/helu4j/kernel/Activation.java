@@ -14,8 +14,10 @@ import org.helu4j.kernel.ref.ActivationRef;
 
 /**
  * Activation functions on float32: {@code kernel(out, outOffset, x, xOffset, n, params...)}, offsets in
- * elements; {@code out} may be {@code x}. Each kernel is a vector function (public, so that conv and GEMM
- * epilogues can apply it to accumulators still in registers) run by a full-vector loop and a masked tail.
+ * elements; {@code out} may be {@code x}. Each kernel is a small vector function (public, so that conv and GEMM
+ * epilogues can apply it to accumulators still in registers) run by a full-vector loop and a masked tail; the
+ * functions are kept small so that C2 inlines them even at the tail's cold call site (a vector passed to a call
+ * that is not inlined is boxed). Exact GELU, too big for that, runs in {@link Unary}'s erf loop.
  * Scalar twins, and the NaN and signed-zero conventions: {@link ActivationRef}.
  */
 public final class Activation {
