@@ -197,8 +197,8 @@ final class ReshapeOps {
         @Override
         public void infer(InferContext ctx) {
             // From opset 12, training_mode is an input; with a non-zero ratio it would need randomness.
-            if (ctx.has(2) && ctx.isKnown(2) && ctx.value(2).getLong(0) != 0) {
-                float ratio = ctx.has(1) ? ctx.value(1).getFloat(0) : 0.5f;
+            if (ctx.has(2) && ctx.isKnown(2) && first(ctx.value(2)) != 0) {
+                double ratio = ctx.has(1) ? first(ctx.value(1)) : 0.5;
                 if (ratio != 0) {
                     throw new IllegalArgumentException("training_mode = 1 with a non-zero ratio is not supported: "
                             + "helu4j runs inference only; export the model in eval mode");
@@ -209,6 +209,14 @@ final class ReshapeOps {
             // the mask is bool (stored as int64) from opset 10, and of the input's type before
             DType maskType = node.opset() < 10 ? ctx.type(0) : DType.INT64;
             ShapeOps.declare(this, ctx, new DType[] {ctx.type(0), mask ? maskType : null}, new Shape[] {s, s});
+        }
+
+        /** The first value of a scalar parameter, of either type. */
+        private static double first(Tensor t) {
+            if (t.size() != 1) {
+                throw new IllegalArgumentException("Dropout's ratio and training_mode must be scalars, not " + t.shape());
+            }
+            return t.type() == DType.FLOAT32 ? t.getFloat(0) : t.getLong(0);
         }
 
         @Override

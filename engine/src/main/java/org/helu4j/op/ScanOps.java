@@ -25,9 +25,7 @@ final class ScanOps {
 
         @Override
         public void infer(InferContext ctx) {
-            if (ctx.shape(1).size() != 1) {
-                throw new IllegalArgumentException("axis must be a scalar, not " + ctx.shape(1));
-            }
+            ShapeOps.requireLongScalar(ctx, 1, "axis");
             ShapeOps.declare(this, ctx, ctx.type(0), ctx.shape(0));
         }
 
@@ -89,7 +87,8 @@ final class ScanOps {
         @Override
         public void infer(InferContext ctx) {
             Shape s = ctx.shape(0);
-            if (s.rank() < 2 || ctx.shape(1).rank() != 1 || ctx.shape(1).dim(0) != s.dim((int) batchAxis)) {
+            if (s.rank() < 2 || ctx.type(1) != DType.INT64 || ctx.shape(1).rank() != 1
+                    || ctx.shape(1).dim(0) != s.dim((int) batchAxis)) {
                 throw new IllegalArgumentException("sequence_lens " + ctx.shape(1) + " does not match the batch of " + s);
             }
             ShapeOps.declare(this, ctx, ctx.type(0), s);

@@ -137,6 +137,9 @@ final class SelectOps {
         public void infer(InferContext ctx) {
             Shape s = ctx.shape(0);
             int a = s.axis(axis);
+            if (kAttr < 0) {
+                ShapeOps.requireLongScalar(ctx, 1, "k");
+            }
             long[] dims = s.longDims();
             dims[a] = k(kAttr >= 0 ? null : ctx.value(1), s, a);
             Shape o = Shape.of(dims);

@@ -66,10 +66,37 @@ final class ShapeOps {
     /** Ops that another family registered first; a test asserts there are none. */
     static final java.util.List<String> DUPLICATES = new java.util.ArrayList<>();
 
-    /** Registers one op unless another family already has (then the first stays and the clash is recorded). */
+    /** Ops with more than one output, and how many they may have; every other op here has one. */
+    private static final Map<String, Integer> MAX_OUTPUTS = Map.of("Dropout", 2, "Split", Integer.MAX_VALUE,
+            "TopK", 2, "Unique", 4);
+
+    /**
+     * Registers one op unless another family already has (then the first stays and the clash is recorded). The
+     * factory refuses a node that names more outputs than the op produces, which would otherwise leave an output
+     * without a shape.
+     */
     static void put(Map<String, OpFactory> m, String op, OpFactory factory) {
-        if (m.putIfAbsent(op, factory) != null) {
+        int max = MAX_OUTPUTS.getOrDefault(op, 1);
+        OpFactory checked = node -> {
+            int named = node.outputs().size();
+            while (named > 0 && node.outputs().get(named - 1).isEmpty()) {
+                named--; // trailing omitted optional outputs
+            }
+            if (named > max) {
+                throw new IllegalArgumentException(op + " has at most " + max + " output" + (max > 1 ? "s" : "")
+                        + ", not " + named);
+            }
+            return factory.create(node);
+        };
+        if (m.putIfAbsent(op, checked) != null) {
             DUPLICATES.add(op);
+        }
+    }
+
+    /** Checks that optional input {@code i}, if given, is one int64 value (k, axis): scalars read as such. */
+    static void requireLongScalar(InferContext ctx, int i, String what) {
+        if (ctx.has(i) && (ctx.type(i) != DType.INT64 || ctx.shape(i).size() != 1)) {
+            throw new IllegalArgumentException(what + " must be one int64 value, not " + ctx.type(i) + ctx.shape(i));
         }
     }
 

@@ -23,6 +23,7 @@ final class TriluOp extends Op {
         if (s.rank() < 2) {
             throw new IllegalArgumentException("Trilu needs rank 2 or more, not " + s);
         }
+        ShapeOps.requireLongScalar(ctx, 1, "k");
         ShapeOps.declare(this, ctx, ctx.type(0), s);
     }
 

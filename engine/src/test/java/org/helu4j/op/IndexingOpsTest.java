@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.helu4j.ModelFormatException;
 import org.helu4j.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +65,16 @@ class IndexingOpsTest {
         assertArrayEquals(new float[12], op("Trilu").run1(x, Tensor.ofLongs(new long[] {Long.MAX_VALUE})).toFloatArray());
         assertArrayEquals(x.toFloatArray(),
                 op("Trilu").attr("upper", 0L).run1(x, Tensor.ofLongs(new long[] {Long.MAX_VALUE})).toFloatArray());
+        // k is one int64: a float or empty k is refused during inference, not read out of bounds
+        assertThrows(IllegalArgumentException.class, () -> op("Trilu").run1(x, f(new float[] {1}, 1)));
+        assertThrows(IllegalArgumentException.class, () -> op("Trilu").run1(x, Tensor.ofLongs(new long[0], 0)));
+    }
+
+    @Test
+    void nodesNamingMoreOutputsThanTheOpMakesAreRefused() {
+        assertThrows(ModelFormatException.class, () -> op("ArgMin").outputs(2).create());
+        assertThrows(ModelFormatException.class, () -> op("Compress").outputs(3).create());
+        assertThrows(ModelFormatException.class, () -> op("Dropout").outputs(3).create());
     }
 
     @Test

@@ -66,6 +66,8 @@ class ScatterSelectOpsTest {
         Tensor seq = op("ReverseSequence").run1(iota(3, 2), ls(3, 1));
         assertArrayEquals(new float[] {4, 1, 2, 3, 0, 5}, seq.toFloatArray());
         assertThrows(IllegalArgumentException.class, () -> op("ReverseSequence").run1(iota(3, 2), ls(4, 1)));
+        assertThrows(IllegalArgumentException.class, () -> op("ReverseSequence").run1(iota(3, 2), f(new float[] {1, 1}, 2)));
+        assertThrows(IllegalArgumentException.class, () -> op("CumSum").run1(x, f(new float[] {1}, 1)));
     }
 
     @Test
@@ -85,6 +87,7 @@ class ScatterSelectOpsTest {
         Tensor[] old = op("TopK").opset(9).attr("k", 1L).outputs(2).run(v);
         assertArrayEquals(new long[] {0, 2}, old[1].toLongArray());
         assertThrows(IllegalArgumentException.class, () -> op("TopK").outputs(2).run(v, ls(5)));
+        assertThrows(IllegalArgumentException.class, () -> op("TopK").outputs(2).run(v, f(new float[] {1}, 1)));
     }
 
     @Test
