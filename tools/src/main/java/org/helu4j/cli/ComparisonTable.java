@@ -106,8 +106,11 @@ final class ComparisonTable {
         out.println("test accuracy: mean ± standard deviation over seeds, recomputed here on " + report.imagesEvaluated()
                 + (report.imagesEvaluated() == report.imagesAvailable() ? " test images"
                         : " of the " + report.imagesAvailable() + " test images (the first ones; use --full for all)"));
-        out.println("recorded: the accuracy stored in the model at training time ('=' every seed reproduced exactly, "
-                + "'!' a mismatch, listed below)");
+        out.println(report.imagesEvaluated() == 10000
+                ? "recorded: the accuracy stored in the model at training time ('=' every seed reproduced exactly, "
+                        + "'!' a mismatch, listed below)"
+                : "recorded: the accuracy stored in the model at training time, on all 10000 test images (so not "
+                        + "comparable with a prefix; --full checks it)");
         out.println("minus ReLU: difference of the means ± its standard error; 'significant' needs more than 2 SE");
         out.println("p50/p99: batch 1, one thread, " + report.latencyRounds() + " runs per model; img/s @32: batch "
                 + Comparison.THROUGHPUT_BATCH + ", one thread, " + report.throughputRounds()
