@@ -12,10 +12,6 @@ final class Json {
     private Json() {
     }
 
-    static Gson gson() {
-        return GSON;
-    }
-
     /** A fluent, ordered object. */
     static Obj obj() {
         return new Obj();
