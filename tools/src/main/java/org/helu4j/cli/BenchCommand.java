@@ -51,6 +51,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Concurrent threads, each with its own session (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--intra-threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads each session may split one run over (like ONNX Runtime's intra-op threads; "
+                    + "default: ${DEFAULT-VALUE}).")
+    int intraThreads;
+
     @Option(names = {"-n", "--iters"}, paramLabel = "K", defaultValue = "500",
             description = "Timed runs per thread (default: ${DEFAULT-VALUE}).")
     int iters;
@@ -67,8 +72,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (threads < 1 || iters < 1 || warmup < 0 || (batch != null && batch < 1)) {
-            throw new CliException("--threads and --iters must be at least 1, --warmup at least 0, --batch at least 1");
+        if (threads < 1 || intraThreads < 1 || iters < 1 || warmup < 0 || (batch != null && batch < 1)) {
+            throw new CliException("--threads, --intra-threads, --iters and --batch must be at least 1, --warmup at "
+                    + "least 0");
         }
         try (Model m = Models.load(model)) {
             Tensor[] feed = inputs(m);
@@ -77,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
             double runsPerSecond = (double) threads * iters / r.seconds;
             if (json) {
                 System.out.println(Json.obj().put("model", model.toString()).put("batch", n).put("threads", threads)
-                        .put("iters", iters).put("warmup", warmup)
+                        .put("intra_threads", intraThreads).put("iters", iters).put("warmup", warmup)
                         .put("p50_ms", Interleaved.millis(r.latency, 50)).put("p90_ms", Interleaved.millis(r.latency, 90))
                         .put("p99_ms", Interleaved.millis(r.latency, 99)).put("max_ms", r.latency.getMaxValue() / 1e6)
                         .put("mean_ms", r.latency.getMean() / 1e6).put("runs_per_s", runsPerSecond)
@@ -87,8 +93,8 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.printf("model       %s%n", model);
                 System.out.printf("input       %s%n", input == null ? "random normal (seed 42), " + shapes(feed)
                         : input + " " + shapes(feed));
-                System.out.printf("runs        %d thread(s), each with its own session: %d warm-up + %d timed runs each%n",
-                        threads, warmup, iters);
+                System.out.printf("runs        %d thread(s), each with its own session (%d intra-op thread(s)): "
+                        + "%d warm-up + %d timed runs each%n", threads, intraThreads, warmup, iters);
                 System.out.printf("latency     p50 %s ms   p90 %s ms   p99 %s ms   max %s ms   (mean %s ms)%n",
                         Format.millis(Interleaved.millis(r.latency, 50)), Format.millis(Interleaved.millis(r.latency, 90)),
                         Format.millis(Interleaved.millis(r.latency, 99)), Format.millis(r.latency.getMaxValue() / 1e6),
@@ -117,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int t = 0; t < threads; t++) {
                 futures.add(pool.submit(() -> {
                     Histogram h = Interleaved.histogram();
-                    try (Session s = m.newSession()) {
+                    try (Session s = m.newSession(intraThreads)) {
                         for (int i = 0; i < warmup; i++) {
                             s.run(feed);
                             progress.step(1);
