@@ -49,6 +49,25 @@ class ShippedModelsTest {
     }
 
     @Test
+    void theDemoOnTheShippedModelsPrintsTheAccuracyEvalRecomputes(@TempDir Path tmp) throws IOException {
+        assumeFalse(onePerArch().isEmpty(), "no shipped models yet");
+        Cli.Result r = Cli.run("demo", "--seeds", "1", "--limit", "500", "--budget", "6", "--chart",
+                tmp.resolve("demo.png").toString(), "--json");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("Same kernels") || !r.out().contains("relu"), r.out());
+        JsonObject o = JsonParser.parseString(r.lastLine()).getAsJsonObject();
+        assertEquals(500, o.get("n").getAsInt());
+        // Spot-check a few models against eval on the same 500 images.
+        List<JsonObject> models = o.getAsJsonArray("models").asList().stream().map(e -> e.getAsJsonObject()).toList();
+        for (JsonObject m : models.subList(0, Math.min(3, models.size()))) {
+            Cli.Result e = Cli.run("eval", m.get("file").getAsString(), "--limit", "500", "--json");
+            assertEquals(0, e.exit(), e.toString());
+            assertEquals(JsonParser.parseString(e.lastLine()).getAsJsonObject().get("correct").getAsInt(),
+                    m.get("correct").getAsInt(), m.toString());
+        }
+    }
+
+    @Test
     void badInputsToShippedModelsAreOneLine(@TempDir Path tmp) throws IOException {
         List<ShippedModels.Entry> models = onePerArch();
         assumeFalse(models.isEmpty(), "no shipped models yet");
