@@ -102,6 +102,19 @@ class PassesTest {
     }
 
     @Test
+    void pytorchErfGeluBecomesOneGeluNode() throws Exception {
+        Path golden = Path.of("src/test/resources/golden");
+        Tensor input = Npy.read(golden.resolve("golden-cnn-input.npy"));
+        try (Model plain = load(golden.resolve("golden-cnn.onnx"), false);
+                Model optimized = load(golden.resolve("golden-cnn.onnx"), true)) {
+            assertEquals(1, count(plain, "Erf"));
+            assertEquals(0, count(optimized, "Erf"));
+            assertEquals(1, count(optimized, "Gelu"));
+            assertSame(run(plain, input), run(optimized, input), 1e-5);
+        }
+    }
+
+    @Test
     void identityFeedingAGraphOutputKeepsTheName() throws Exception {
         GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", 2))
                 .addNode(node("Relu", "r", new String[] {"x"}, "y"))

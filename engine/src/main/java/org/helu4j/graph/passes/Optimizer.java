@@ -11,6 +11,7 @@ public final class Optimizer {
             new EliminateIdentities(),
             new FoldBatchNorm(),
             new FuseActivation(),
+            new FuseGelu(),
             new EliminateDeadNodes());
 
     private Optimizer() {
