@@ -126,6 +126,49 @@ final class ConcurrencyCheck {
         return new Result(threads, runs, compared.get(), mismatches.get(), error.get());
     }
 
+    /**
+     * {@code threads} threads each load the model from {@code file} {@code loads} times at once, run one input and
+     * close it; returns how many results differed from a single-threaded run of the same input (or throws).
+     */
+    static long concurrentLoads(java.nio.file.Path file, int threads, int loads) throws Exception {
+        Tensor[] input;
+        long[][] expected;
+        try (Model m = Model.load(file); Session s = m.newSession()) {
+            input = randomInputs(m, 5, 0, 0);
+            expected = bits(s.run(input));
+        }
+        AtomicLong wrong = new AtomicLong();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread w = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < loads; i++) {
+                        try (Model m = Model.load(file); Session s = m.newSession()) {
+                            if (!java.util.Arrays.deepEquals(bits(s.run(input)), expected)) {
+                                wrong.incrementAndGet();
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    error.compareAndSet(null, e);
+                }
+            }, "load-" + t);
+            workers.add(w);
+            w.start();
+        }
+        start.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+        if (error.get() != null) {
+            throw new AssertionError("a concurrent load failed", error.get());
+        }
+        return wrong.get();
+    }
+
     /** What the threads saw when the model was closed under them. */
     record CloseResult(int threads, long correct, long refused, long wrong, int endedRefused, Throwable firstError) {
         @Override

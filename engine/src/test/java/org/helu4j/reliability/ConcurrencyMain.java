@@ -26,6 +26,9 @@ public final class ConcurrencyMain {
                 r.firstError().printStackTrace(System.out);
             }
         }
+        long wrongLoads = ConcurrencyCheck.concurrentLoads(file, threads, 20);
+        System.out.println("concurrent loads: " + threads + " threads x 20 load/run/close, " + wrongLoads + " wrong result(s)");
+        ok &= wrongLoads == 0;
         Model model = Model.load(file);
         ConcurrencyCheck.CloseResult c = ConcurrencyCheck.closeWhileRunning(model, threads, 20, 7);
         System.out.println("close while running: " + c);

@@ -29,6 +29,12 @@ class ConcurrencyTest {
     }
 
     @Test
+    void modelsLoadedConcurrentlyGiveTheSameBits() {
+        long wrong = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> ConcurrencyCheck.concurrentLoads(GOLDEN, 4, 5));
+        assertEquals(0, wrong);
+    }
+
+    @Test
     void closingTheModelUnderRunningSessionsIsSafe() throws Exception {
         Model model = Model.load(GOLDEN);
         ConcurrencyCheck.CloseResult r = assertTimeoutPreemptively(Duration.ofMinutes(2),
