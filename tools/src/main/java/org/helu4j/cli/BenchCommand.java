@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer bench}: latency percentiles and throughput of one model, from one or several threads. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+        header = "Latency percentiles and throughput, from one or more threads.",
         description = {"Measure a model's latency (p50, p90, p99, max, from HdrHistogram) and throughput.",
             "With --threads T, T threads each run their own session at the same time; latencies of all threads are "
                 + "merged and throughput counts the inferences of all threads. Without --input the input is random "

@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer classify}: the top classes of pictures, with probabilities. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
+        header = "Classify pictures (PNG, JPEG, BMP, GIF) with a model.",
         description = {"Classify pictures (PNG, JPEG, BMP, GIF; any size, colour or gray). Each picture is turned "
                 + "to gray (luminance; transparency over black), resized to the model's input by area averaging, "
                 + "and normalized with the model's input_mean/input_std.",
@@ -24,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 + "and the exit code is then 1."},
         footer = {"", "Examples:",
             "  infer classify shirt.png",
-            "  infer classify --model models/fashion-cnn/fashion-cnn-relu-s0.onnx --top 3 a.png b.jpg",
+            "  infer classify --model models/fashion-cnn/fashion-cnn-relu-s0.onnx a.png b.jpg",
             "  infer classify --json photos/*.jpg"})
 final class ClassifyCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Pictures to classify.")

@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer deadunits}: the "dying ReLU" measure, per activation layer, beside PyTorch's. */
 @Command(name = "deadunits", mixinStandardHelpOptions = true,
+        header = "Units that are zero on every image, per activation layer.",
         description = {"Count dead units per activation layer: units (dense layers) or channels (conv layers: "
                 + "zero at every position) whose output is exactly 0 for every image of the data set.",
             "Activation layers are the Relu nodes (ReLU and HeLU export alike) and exact-GELU subgraphs, in graph "

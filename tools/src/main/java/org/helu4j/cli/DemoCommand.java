@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code infer demo}: the headline, ReLU vs HeLU vs GELU on every shipped architecture. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "ReLU vs HeLU vs GELU on the shipped models: accuracy, latency, dead units.",
         description = {"The headline in well under a minute: every shipped ReLU, HeLU and GELU model, on the bundled "
                 + "Fashion-MNIST test set. One table: accuracy (mean ± std over seeds), HeLU - ReLU, latency p50/p99 "
                 + "at batch 1 and throughput at batch 32 (all models interleaved in one loop), dead units; and a PNG "

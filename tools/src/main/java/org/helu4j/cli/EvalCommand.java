@@ -16,11 +16,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer eval}: accuracy on an IDX data set, per class and as a confusion matrix. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
+        header = "Accuracy on an IDX data set, per class, with the confusion matrix.",
         description = "Measure a model's accuracy on an IDX image data set (default: the bundled Fashion-MNIST "
                 + "test set). Inputs are normalized with the model's input_mean/input_std metadata.",
         footer = {"", "Examples:",
             "  infer eval models/fashion-cnn/fashion-cnn-helu-a0.05-s0.onnx",
-            "  infer eval model.onnx --data /usr/share/datasets/fashion-mnist --batch 100 --json"})
+            "  infer eval model.onnx --data /usr/share/datasets/fashion-mnist --json"})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The .onnx model.")
     Path model;

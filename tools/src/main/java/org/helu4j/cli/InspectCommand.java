@@ -26,6 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer inspect}: what a model is, what it costs, how it was trained, and how helu4j will run it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        header = "What a model is, costs, was trained with, and how it will run.",
         description = {"Describe a model: inputs and outputs, op counts, parameters, FLOPs per inference at batch 1, "
                 + "the training metadata, and the compiled execution plan.",
             "It loads and compiles the model without running it, so it is also a quick validity check: "

@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code infer run}: the raw tensor interface, .npy in and .npy out. */
 @Command(name = "run", mixinStandardHelpOptions = true,
+        header = "Run a model on .npy inputs and write its outputs as .npy files.",
         description = "Run a model on .npy inputs and write its outputs as .npy files.",
         footer = {"", "Examples:",
             "  infer run model.onnx --input image.npy --output logits.npy",
