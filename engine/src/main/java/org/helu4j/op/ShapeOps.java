@@ -47,6 +47,7 @@ final class ShapeOps {
         put(m, "Trilu", TriluOp::new);
         put(m, "Resize", ResizeOp::new);
         put(m, "GridSample", GridSampleOp::new);
+        put(m, "LayerNormalization", LayerNormOp::new);
         put(m, "GatherND", ScatterOps.GatherND::new);
         put(m, "ScatterElements", ScatterOps.ScatterElements::new);
         put(m, "Scatter", ScatterOps.ScatterElements::new);
@@ -68,7 +69,7 @@ final class ShapeOps {
 
     /** Ops with more than one output, and how many they may have; every other op here has one. */
     private static final Map<String, Integer> MAX_OUTPUTS = Map.of("Dropout", 2, "Split", Integer.MAX_VALUE,
-            "TopK", 2, "Unique", 4);
+            "TopK", 2, "Unique", 4, "LayerNormalization", 3);
 
     /**
      * Registers one op unless another family already has (then the first stays and the clash is recorded). The

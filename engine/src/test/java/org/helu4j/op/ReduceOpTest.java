@@ -116,4 +116,27 @@ class ReduceOpTest {
         assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").attr("axes", new long[] {2}).run1(x));
         assertThrows(IllegalArgumentException.class, () -> op("ReduceMean").run1(ls(1, 2)));
     }
+
+    @Test
+    void layerNormalizationOverTrailingAxes() throws Exception {
+        Tensor x = f(new float[] {1, 2, 3, 4, 10, 10, 10, 10}, 2, 4);
+        Tensor scale = f(new float[] {1, 1, 2, 2}, 4);
+        Tensor bias = f(new float[] {0, 0, 0, 1}, 4);
+        Tensor[] out = op("LayerNormalization").opset(17).outputs(3).run(x, scale, bias);
+        double inv = 1 / Math.sqrt(1.25 + 1e-5);
+        float[] y = out[0].toFloatArray();
+        assertEquals(-1.5 * inv, y[0], 1e-5);
+        assertEquals(2 * 1.5 * inv + 1, y[3], 1e-5);
+        assertEquals(1f, y[7], 1e-5); // a constant row normalizes to 0, then the bias
+        assertArrayEquals(new float[] {2.5f, 10}, out[1].toFloatArray());
+        assertArrayEquals(new long[] {2, 1}, out[2].dims());
+        // over both axes, with a Scale that broadcasts along the first
+        Tensor all = op("LayerNormalization").opset(17).attr("axis", 0L).run1(x, f(new float[] {1, 1, 1, 1}, 1, 4));
+        float sum = 0;
+        for (float v : all.toFloatArray()) {
+            sum += v;
+        }
+        assertEquals(0, sum, 1e-4);
+        assertThrows(IllegalArgumentException.class, () -> op("LayerNormalization").opset(17).run1(x, f(new float[3], 3)));
+    }
 }
