@@ -33,7 +33,7 @@ final class Comparison {
 
         /** True, false, or null when the recorded accuracy is absent or was measured on other images. */
         Boolean matchesRecorded() {
-            if (n != 10000 || Double.isNaN(card.recordedAccuracy())) {
+            if (n != card.recordedTotal() || Double.isNaN(card.recordedAccuracy())) {
                 return null;
             }
             int recorded = card.recordedCorrect();

@@ -106,10 +106,10 @@ final class ComparisonTable {
         out.println("test accuracy: mean ± standard deviation over seeds, recomputed here on " + report.imagesEvaluated()
                 + (report.imagesEvaluated() == report.imagesAvailable() ? " test images"
                         : " of the " + report.imagesAvailable() + " test images (the first ones; use --full for all)"));
-        out.println(report.imagesEvaluated() == 10000
+        out.println(report.imagesEvaluated() == report.imagesAvailable()
                 ? "recorded: the accuracy stored in the model at training time ('=' every seed reproduced exactly, "
                         + "'!' a mismatch, listed below)"
-                : "recorded: the accuracy stored in the model at training time, on all 10000 test images (so not "
+                : "recorded: the accuracy stored in the model at training time, on the whole test set (so not "
                         + "comparable with a prefix; --full checks it)");
         out.println("minus ReLU: difference of the means ± its standard error; 'significant' needs more than 2 SE");
         out.println("p50/p99: batch 1, one thread, " + report.latencyRounds() + " runs per model; img/s @32: batch "
@@ -120,7 +120,7 @@ final class ComparisonTable {
         for (Comparison.ModelResult r : report.models()) {
             if (Boolean.FALSE.equals(r.matchesRecorded())) {
                 out.printf("MISMATCH %s: recomputed %d/%d correct, recorded %s%n", r.file(), r.correct(), r.n(),
-                        r.card().recordedCorrect() >= 0 ? r.card().recordedCorrect() + "/10000"
+                        r.card().recordedCorrect() >= 0 ? r.card().recordedCorrect() + "/" + r.card().recordedTotal()
                                 : Format.percent(r.card().recordedAccuracy()));
             }
         }

@@ -158,14 +158,14 @@ final class EvalCommand implements Callable<Integer> {
         if (Double.isNaN(recorded)) {
             return "recorded  (the model records no test accuracy)";
         }
-        if (r.predicted().length != 10000) {
-            return "recorded  " + Format.percent(recorded) + " at training, on 10000 test images (not comparable: "
-                    + r.predicted().length + " evaluated here)";
+        if (r.predicted().length != card.recordedTotal()) {
+            return "recorded  " + Format.percent(recorded) + " at training, on " + card.recordedTotal()
+                    + " test images (not comparable: " + r.predicted().length + " evaluated here)";
         }
         int correct = card.recordedCorrect();
         boolean same = correct >= 0 ? correct == r.correct() : Math.abs(recorded - r.accuracy()) < 5e-5;
         return "recorded  " + Format.percent(recorded) + (correct >= 0 ? " (" + correct + ")" : "") + " at training: "
-                + (same ? "match" : "MISMATCH (" + (r.correct() - Math.max(correct, 0)) + " images)");
+                + (same ? "match" : "MISMATCH: recomputed here " + r.correct() + " correct");
     }
 
     private static String toJson(Evaluation.Result r, int classes) {

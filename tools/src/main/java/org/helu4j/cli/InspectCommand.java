@@ -93,7 +93,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("training     arch %s, activation %s%s, seed %s, recorded test accuracy %s%s%n", card.arch(),
                     card.activation(), card.alpha() == null ? "" : " (alpha " + card.alpha() + ")",
                     card.seed() == null ? "?" : card.seed(), Format.percent(acc),
-                    card.recordedCorrect() >= 0 ? " (" + card.recordedCorrect() + "/10000)" : "");
+                    card.recordedCorrect() >= 0 ? " (" + card.recordedCorrect() + "/" + card.recordedTotal() + ")" : "");
             m.metadata().forEach((k, v) -> {
                 if (!TRAINING_KEYS.contains(k)) {
                     out.printf("  %-18s %s%n", k, v.length() > 200 ? v.substring(0, 200) + "..." : v);

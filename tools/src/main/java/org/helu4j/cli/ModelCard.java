@@ -78,12 +78,22 @@ record ModelCard(Path file, Map<String, String> metadata, long[] inputDims, int 
         try {
             String c = get("test_correct");
             if (c != null) {
-                return Integer.parseInt(c) / 10000.0;
+                return (double) Integer.parseInt(c) / recordedTotal();
             }
             String a = get("test_accuracy");
             return a == null ? Double.NaN : Double.parseDouble(a);
         } catch (NumberFormatException e) {
             return Double.NaN;
+        }
+    }
+
+    /** The size of the test set the recorded accuracy was measured on ({@code test_total}, else 10000). */
+    int recordedTotal() {
+        try {
+            String t = get("test_total");
+            return t == null ? 10000 : Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            return 10000;
         }
     }
 
