@@ -154,9 +154,8 @@ final class ComparisonTable {
                         e.getKey(), differ.size(), ms.get(0).file().getFileName(), differ.get(0).file().getFileName());
             }
             groups.stream().filter(g -> g.arch().equals(e.getKey()) && g.isActivation("gelu")).findFirst()
-                    .ifPresent(gelu -> out.printf("GELU, for contrast: the %s GELU models run %d ops per inference "
-                            + "where ReLU/HeLU run %d (GELU is an exact erf subgraph; it cannot fold into the conv).%n",
-                            e.getKey(), gelu.models().get(0).plan().size(), plan.size()));
+                    .ifPresent(gelu -> out.printf("GELU, for contrast: the %s GELU models run %d ops (%s).%n",
+                            e.getKey(), gelu.models().get(0).plan().size(), summary(gelu.models().get(0).plan())));
         }
     }
 

@@ -107,7 +107,7 @@ final class InspectCommand implements Callable<Integer> {
             folded += plan.isFolded(k) ? 1 : 0;
         }
         out.printf("plan         %d ops run per inference, %d folded into constants at load time "
-                + "(the file has %d nodes; fused ops show as Conv+Relu)%n", ops.size() - folded, folded,
+                + "(from the file's %d nodes, after folding and fusion)%n", ops.size() - folded, folded,
                 written.graph().nodes().size());
         int nameWidth = Math.min(48, ops.stream().mapToInt(op -> op.node().name().length()).max().orElse(4));
         for (int k = 0; k < ops.size(); k++) {
