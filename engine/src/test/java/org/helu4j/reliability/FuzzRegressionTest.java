@@ -111,6 +111,39 @@ class FuzzRegressionTest {
         assertNoFinding(check(emptyK));
     }
 
+    /**
+     * Found by the fuzzer (Sqrt swapped for CumSum): CumSum with no axis input passes inference, then its run
+     * reads in[1]: ArrayIndexOutOfBoundsException. Expected: the missing axis refused at load.
+     */
+    @Test
+    void cumSumWithoutItsAxisInputIsRefusedNotAnIndexError() {
+        GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", -1, 3))
+                .addNode(node("CumSum", "cumsum", new String[] {"x"}, "y")).addOutput(floatValue("y", -1, 3)).build();
+        assertNoFinding(check(g));
+        GraphProto empty = GraphProto.newBuilder().addInput(floatValue("x", -1, 3))
+                .addNode(node("CumSum", "cumsum", new String[] {"x", ""}, "y")).addOutput(floatValue("y", -1, 3)).build();
+        assertNoFinding(check(empty));
+    }
+
+    /**
+     * Found by the fuzzer (an int64 constant fed to Resize): Resize's roi and scales must be float, but inference
+     * accepts int64 ones, and the run's toFloatArray() throws IllegalStateException ("tensor is INT64, not
+     * FLOAT32"). Expected: refused at load (ModelFormatException) or an IllegalArgumentException.
+     */
+    @Test
+    void resizeWithInt64ScalesOrRoiIsRefusedNotAnIllegalState() {
+        GraphProto scales = GraphProto.newBuilder().addInput(floatValue("x", -1, 1, 2, 2))
+                .addInitializer(longs("scales", 1, 1, 2, 2))
+                .addNode(node("Resize", "resize", new String[] {"x", "", "scales"}, "y"))
+                .addOutput(floatValue("y", -1, 1, 4, 4)).build();
+        assertNoFinding(check(scales));
+        GraphProto roi = GraphProto.newBuilder().addInput(floatValue("x", -1, 1, 2, 2))
+                .addInitializer(longs("roi", 0, 0, 0, 0, 1, 1, 1, 1)).addInitializer(longs("sizes", 1, 1, 4, 4))
+                .addNode(node("Resize", "resize", new String[] {"x", "roi", "", "sizes"}, "y"))
+                .addOutput(floatValue("y", -1, 1, 4, 4)).build();
+        assertNoFinding(check(roi));
+    }
+
     private static ai.onnx.proto.OnnxMl.TensorProto longs(String name, long... v) {
         ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name)
                 .setDataType(7).addDims(v.length);
