@@ -48,6 +48,7 @@ final class ShapeOps {
         put(m, "Resize", ResizeOp::new);
         put(m, "GridSample", GridSampleOp::new);
         put(m, "LayerNormalization", LayerNormOp::new);
+        put(m, "InstanceNormalization", InstanceNormOp::new);
         put(m, "GatherND", ScatterOps.GatherND::new);
         put(m, "ScatterElements", ScatterOps.ScatterElements::new);
         put(m, "Scatter", ScatterOps.ScatterElements::new);

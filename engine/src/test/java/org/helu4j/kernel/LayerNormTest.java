@@ -65,4 +65,25 @@ class LayerNormTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("sizes")
+    void channelsMatchTheTwin(int images, int n, boolean unused) {
+        int channels = 3;
+        int rows = images * channels;
+        Random rnd = new Random(images * 7000L + n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = random(arena, (long) rows * n, rnd, -20);
+            MemorySegment scale = random(arena, channels, rnd, 1);
+            MemorySegment bias = random(arena, channels, rnd, 0);
+            MemorySegment y = arena.allocate((long) rows * n * 4, 64);
+            MemorySegment want = arena.allocate((long) rows * n * 4, 64);
+            LayerNorm.normalizeChannels(y, x, scale, bias, rows, channels, n, 1e-5f);
+            LayerNormRef.normalizeChannels(want, x, scale, bias, rows, channels, n, 1e-5f);
+            for (long i = 0; i < (long) rows * n; i++) {
+                float w = want.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                assertEquals(w, y.getAtIndex(ValueLayout.JAVA_FLOAT, i), 1e-4f * (1 + Math.abs(w)), "y at " + i);
+            }
+        }
+    }
 }

@@ -139,4 +139,16 @@ class ReduceOpTest {
         assertEquals(0, sum, 1e-4);
         assertThrows(IllegalArgumentException.class, () -> op("LayerNormalization").opset(17).run1(x, f(new float[3], 3)));
     }
+
+    @Test
+    void instanceNormalizationPerChannel() throws Exception {
+        Tensor x = f(new float[] {1, 3, 5, 5, 0, 4}, 1, 2, 3);
+        Tensor y = op("InstanceNormalization").attr("epsilon", 0f).run1(x, f(new float[] {1, 2}, 2), f(new float[] {0, 1}, 2));
+        double inv0 = 1 / Math.sqrt(8.0 / 3);
+        double inv1 = 1 / Math.sqrt(14.0 / 3);
+        float[] v = y.toFloatArray();
+        assertEquals(-2 * inv0, v[0], 1e-5);
+        assertEquals(2 * 2 * inv1 + 1, v[3], 1e-5);
+        assertThrows(IllegalArgumentException.class, () -> op("InstanceNormalization").run1(x, f(new float[3], 3), f(new float[2], 2)));
+    }
 }

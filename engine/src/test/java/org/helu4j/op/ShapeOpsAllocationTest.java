@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Once compiled, the data-movement ops that sit on CNN hot paths (Concat, Transpose, Pad, Slice, Split,
- * ReduceMean, Resize, Flatten, Gather, Expand, Tile, DepthToSpace, LayerNormalization) allocate nothing on the heap per run. Compilation is asynchronous, so batches run
+ * ReduceMean, Resize, Flatten, Gather, Expand, Tile, DepthToSpace, LayerNormalization, InstanceNormalization) allocate nothing on the heap per run. Compilation is asynchronous, so batches run
  * until one allocates nothing, within a deadline.
  */
 class ShapeOpsAllocationTest {
@@ -84,6 +84,7 @@ class ShapeOpsAllocationTest {
                     compile(arena, "Tile", 13, Map.of(), 1, y, Tensor.ofLongs(new long[] {1, 2, 1, 3}, 4)),
                     compile(arena, "DepthToSpace", 13, Map.of("blocksize", 2L), 1, x),
                     compile(arena, "LayerNormalization", 17, Map.of(), 3, x, offHeap(arena, 6), offHeap(arena, 6)),
+                    compile(arena, "InstanceNormalization", 13, Map.of(), 1, x, offHeap(arena, 8), offHeap(arena, 8)),
                     compile(arena, "Gather", 13, Map.of("axis", 1L), 1, x, Tensor.ofLongs(new long[] {3, 1}, 2)));
             Case[] all = cases.toArray(Case[]::new);
             long deadline = System.nanoTime() + 20_000_000_000L;

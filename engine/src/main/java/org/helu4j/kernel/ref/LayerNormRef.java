@@ -46,4 +46,30 @@ public final class LayerNormRef {
             }
         }
     }
+
+    /**
+     * Instance normalization: row {@code r} (one channel of one image, {@code n} values) is normalized and then
+     * scaled and shifted by the scalars {@code scale[r % channels]} and {@code bias[r % channels]}.
+     */
+    public static void normalizeChannels(MemorySegment y, MemorySegment x, MemorySegment scale, MemorySegment bias,
+            int rows, int channels, int n, float eps) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * n;
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += x.getAtIndex(ValueLayout.JAVA_FLOAT, base + i);
+            }
+            double m = sum / n;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                double d = x.getAtIndex(ValueLayout.JAVA_FLOAT, base + i) - m;
+                sq += d * d;
+            }
+            double k = scale.getAtIndex(ValueLayout.JAVA_FLOAT, r % channels) / Math.sqrt(sq / n + eps);
+            double b = bias.getAtIndex(ValueLayout.JAVA_FLOAT, r % channels);
+            for (int i = 0; i < n; i++) {
+                y.setAtIndex(ValueLayout.JAVA_FLOAT, base + i, (float) ((x.getAtIndex(ValueLayout.JAVA_FLOAT, base + i) - m) * k + b));
+            }
+        }
+    }
 }
