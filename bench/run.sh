@@ -77,11 +77,13 @@ fi
 jmh() {  # name, then JMH arguments
   local name=$1; shift
   echo "== JMH $name"
-  "$JAVA" -jar "$JAR" "$@" "${JMH_RUN[@]}" -prof gc -rf csv -rff "$OUT/jmh-$name.csv" | grep -E '^(Benchmark|[A-Z][A-Za-z]+Bench\.)' || true
+  "$JAVA" -jar "$JAR" "$@" "${JMH_RUN[@]}" -prof gc -rf csv -rff "$OUT/jmh-$name.csv" > "$OUT/jmh-$name.log" 2>&1 || true
+  grep -E '^(Benchmark|[A-Z][A-Za-z]+Bench\.[a-zA-Z]+ )' "$OUT/jmh-$name.log" || true
+  [[ -s "$OUT/jmh-$name.csv" ]] || echo "JMH $name wrote no results: see $OUT/jmh-$name.log" >&2
 }
 shapes() { "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.Shapes "$@" 2>/dev/null; }
 
-skip ort || { echo "== OrtSideBySide"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.OrtSideBySide "${ORT_RUN[@]}" --out "$OUT/ort.csv" "${ALL[@]}"; }
+skip ort || { echo "== OrtSideBySide"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.OrtSideBySide "${ORT_RUN[@]}" --out "$OUT/ort.csv" "${ALL[@]}" 2>&1 | grep -v '^WARNING' | tee "$OUT/ort.log"; }
 skip peak || { echo "== PeakFlops"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.PeakFlops --seconds "$PEAK_S" --out "$OUT/peak.csv"; }
 if [[ "$MODE" == full ]]; then
   skip gemm || jmh gemm-plain 'GemmBench\.' -p layout=plain
