@@ -47,8 +47,8 @@ final class Comparison {
     }
 
     static final int THROUGHPUT_BATCH = 32;
-    /** Evaluation proceeds in chunks of this many images for every model, checking the budget in between. */
-    static final int EVAL_CHUNK = 500;
+    /** Evaluation proceeds in chunks of at most this many images for every model, checking the budget in between. */
+    static final int EVAL_CHUNK = 1000;
 
     private Comparison() {
     }
@@ -110,13 +110,25 @@ final class Comparison {
         for (int i = 0; i < k; i++) {
             dead[i] = new DeadUnitCounter(models.get(i).layers());
         }
-        log.printf("evaluating %d models on the test set, %d images at a time (%d threads) ...%n", k, EVAL_CHUNK,
-                o.threads());
+        log.printf("evaluating %d models on the test set (%d threads), in growing chunks while the budget lasts ...%n",
+                k, o.threads());
         long evalStart = System.nanoTime();
+        double budget = o.evalSeconds() * 1e9;
         int n = 0;
         try (Progress p = Progress.start("eval", (long) all.size() * k)) {
-            while (n < all.size() && (n == 0 || o.full() || System.nanoTime() - evalStart < o.evalSeconds() * 1e9)) {
-                IdxDataset chunk = all.slice(n, Math.min(EVAL_CHUNK, all.size() - n));
+            // Chunks of 100, 100, 200, 400, ... images for every model: each round ends with all models on the same
+            // prefix, and a round is started only if its estimated time fits the budget. The estimate comes from
+            // the last round, but never from the first, which pays for the JIT's warm-up.
+            double nanosPerImage = 0;
+            for (int round = 0; n < all.size(); round++) {
+                int size = Math.min(Math.min(EVAL_CHUNK, Math.max(100, n)), all.size() - n);
+                long elapsed = System.nanoTime() - evalStart;
+                double estimate = round >= 2 ? nanosPerImage * size : 0;
+                if (round > 0 && !o.full() && elapsed + estimate > budget) {
+                    break;
+                }
+                IdxDataset chunk = all.slice(n, size);
+                long roundStart = System.nanoTime();
                 for (int i = 0; i < k; i++) {
                     Loaded m = models.get(i);
                     Evaluation.Result r = Evaluation.run(m.observed(), m.card(), chunk, 125, o.threads(), m.layers(), p);
@@ -125,7 +137,8 @@ final class Comparison {
                         dead[i].merge(r.dead());
                     }
                 }
-                n += chunk.size();
+                nanosPerImage = (double) (System.nanoTime() - roundStart) / size;
+                n += size;
             }
         }
 
