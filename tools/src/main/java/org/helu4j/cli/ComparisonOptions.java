@@ -34,9 +34,10 @@ final class ComparisonOptions {
         if (!(budget > 0)) {
             throw new CliException("--budget must be positive, got " + budget);
         }
-        // A fifth for latency, a tenth for throughput, most for accuracy: many images cost the most.
-        return new Comparison.Options(data, limit, EvalCommand.threadCount(threads), budget * 0.2, budget * 0.1,
-                budget * 0.6, full, skipBroken);
+        // Most of the time for accuracy (many images cost the most, and few images make a noisy comparison), the
+        // rest for latency and throughput; loading and the report take a little too.
+        return new Comparison.Options(data, limit, EvalCommand.threadCount(threads), budget * 0.15, budget * 0.08,
+                budget * 0.7, full, skipBroken);
     }
 
     Path chartFile() {
