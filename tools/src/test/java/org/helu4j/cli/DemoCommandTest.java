@@ -71,11 +71,17 @@ class DemoCommandTest {
     }
 
     @Test
-    void demoSaysWhenItEvaluatedOnlyAPrefix() {
-        Cli.Result r = Cli.run("demo", "--models", models.toString(), "--data", data.toString(), "--seeds", "1",
-                "--budget", "1", "--limit", "32", "--chart", tmp.resolve("c2.png").toString());
+    void demoSaysWhenItEvaluatedOnlyAPrefix() throws IOException {
+        Path bigger = Fixtures.smallSet(tmp.resolve("data300"), 300);
+        Cli.Result r = Cli.run("demo", "--models", models.toString(), "--data", bigger.toString(), "--seeds", "1",
+                "--budget", "0.001", "--chart", tmp.resolve("c2.png").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("helu4j demo: 3 models"), r.out());
+        // The first chunk is always evaluated; the budget stops the rest.
+        assertTrue(r.out().contains("recomputed here on 100 of the 300 test images (the first ones"), r.out());
+        JsonObject o = JsonParser.parseString(r.lastLine()).getAsJsonObject();
+        assertEquals(100, o.get("n").getAsInt());
+        assertEquals(300, o.get("available").getAsInt());
     }
 
     @Test

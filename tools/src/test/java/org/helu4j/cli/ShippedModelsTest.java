@@ -51,7 +51,7 @@ class ShippedModelsTest {
     @Test
     void theDemoOnTheShippedModelsPrintsTheAccuracyEvalRecomputes(@TempDir Path tmp) throws IOException {
         assumeFalse(onePerArch().isEmpty(), "no shipped models yet");
-        Cli.Result r = Cli.run("demo", "--seeds", "1", "--limit", "500", "--budget", "6", "--chart",
+        Cli.Result r = Cli.run("demo", "--seeds", "1", "--limit", "500", "--full", "--budget", "4", "--chart",
                 tmp.resolve("demo.png").toString(), "--json");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("Same kernels") || !r.out().contains("relu"), r.out());
