@@ -161,9 +161,14 @@ final class ResizeOp extends Op {
         Tensor roiT = legacy ? null : at(in, 1);
         Tensor scalesT = legacy ? (scalesAttr == null ? at(in, 1) : null) : at(in, 2);
         Tensor sizesT = legacy ? null : at(in, 3);
+        // the key holds only what the plan reads: roi in crop mode, float scales, int64 sizes (inference has
+        // checked those; an empty input of another type is simply absent)
+        Tensor roiKey = coord == Coord.TF_CROP_AND_RESIZE ? roiT : null;
+        Tensor scalesKey = scalesT != null && scalesT.type() == DType.FLOAT32 ? scalesT : null;
+        Tensor sizesKey = sizesT != null && sizesT.type() == DType.INT64 ? sizesT : null;
         Schedule sc = last;
-        if (sc == null || !sc.matches(s, roiT, scalesT, sizesT)) {
-            sc = schedule(s, roiT, scalesT, sizesT);
+        if (sc == null || !sc.matches(s, roiKey, scalesKey, sizesKey)) {
+            sc = schedule(s, roiKey, scalesKey, sizesKey);
             last = sc;
         }
         if (out[0].size() == 0) {

@@ -25,6 +25,9 @@ final class ScanOps {
 
         @Override
         public void infer(InferContext ctx) {
+            if (!ctx.has(1)) {
+                throw new IllegalArgumentException("input 'axis' is required");
+            }
             ShapeOps.requireLongScalar(ctx, 1, "axis");
             ShapeOps.declare(this, ctx, ctx.type(0), ctx.shape(0));
         }

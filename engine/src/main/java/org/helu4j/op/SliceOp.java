@@ -86,6 +86,9 @@ final class SliceOp extends Op {
     @Override
     public void infer(InferContext ctx) {
         Shape in = ctx.shape(0);
+        if (node.opset() >= 10 && !(ctx.has(1) && ctx.has(2))) {
+            throw new IllegalArgumentException("inputs 'starts' and 'ends' are required");
+        }
         Tensor[] values = new Tensor[ctx.inputCount()];
         for (int i = 1; i < values.length && node.opset() >= 10; i++) {
             values[i] = ctx.has(i) ? ctx.value(i) : null;

@@ -123,6 +123,7 @@ class DataMoveOpsTest {
                 .attr("axes", new long[] {1}).run1(iotaLong(2, 5));
         assertArrayEquals(new long[] {10, 20, 60, 70}, old.toLongArray());
         assertThrows(IllegalArgumentException.class, () -> op("Slice").run1(x, ls(0), ls(1), ls(0), ls(0)));
+        assertThrows(IllegalArgumentException.class, () -> op("Slice").run1(x, ls(0)));
         Tensor farStep = op("Slice").run1(x, ls(-1), ls(Long.MIN_VALUE), ls(1), ls(Long.MIN_VALUE));
         assertArrayEquals(new float[] {4, 9, 14}, farStep.toFloatArray());
     }

@@ -67,6 +67,13 @@ class ResizeOpTest {
     }
 
     @Test
+    void ignoresAnRoiItDoesNotUse() throws Exception {
+        // roi is read only by tf_crop_and_resize; an int64 one elsewhere must not trip the plan's key
+        Tensor y = op("Resize").run1(iota(1, 2), ls(1, 2, 3, 4), f(new float[] {1, 2}, 2));
+        assertArrayEquals(new long[] {1, 4}, y.dims());
+    }
+
+    @Test
     void rejectsBadArguments() {
         Tensor x = iota(1, 1, 2, 2);
         assertThrows(IllegalArgumentException.class, () -> op("Resize").run1(x, NONE, f(new float[] {2, 2}, 2)));

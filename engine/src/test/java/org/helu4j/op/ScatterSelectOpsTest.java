@@ -68,6 +68,7 @@ class ScatterSelectOpsTest {
         assertThrows(IllegalArgumentException.class, () -> op("ReverseSequence").run1(iota(3, 2), ls(4, 1)));
         assertThrows(IllegalArgumentException.class, () -> op("ReverseSequence").run1(iota(3, 2), f(new float[] {1, 1}, 2)));
         assertThrows(IllegalArgumentException.class, () -> op("CumSum").run1(x, f(new float[] {1}, 1)));
+        assertThrows(IllegalArgumentException.class, () -> op("CumSum").run1(x));
     }
 
     @Test
