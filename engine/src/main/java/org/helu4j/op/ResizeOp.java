@@ -110,6 +110,9 @@ final class ResizeOp extends Op {
                 s[k] = scales[k];
                 dims[k] = (long) Math.floor(s[k] * in.dim(k));
             }
+            if (in.dim(k) == 0 && dims[k] > 0) {
+                throw new IllegalArgumentException("cannot resize empty axis " + k + " of " + in + " to " + dims[k]);
+            }
         }
         float[] roi = null;
         if (coord == Coord.TF_CROP_AND_RESIZE) {
