@@ -335,7 +335,8 @@ public final class Fuzzer {
                 }
             }
             case 4 -> { // wrong dtype of an initializer or a declared value
-                int type = r.nextInt(26);
+                // Mostly the types the engine computes in (float32, int64) and those it converts, swapped for each other.
+                int type = r.nextInt(3) == 0 ? r.nextInt(26) : new int[] {1, 7, 6, 9, 11, 2, 3, 10}[r.nextInt(8)];
                 if (r.nextBoolean()) {
                     TensorProto.Builder t = anyInitializer(g, r);
                     if (t == null) {
