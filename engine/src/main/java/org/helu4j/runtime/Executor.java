@@ -167,6 +167,12 @@ public final class Executor implements AutoCloseable {
         Tensor[] out = new Tensor[outs.length];
         boolean allKnown = true;
         for (int j = 0; j < outs.length; j++) {
+            if (outs[j] >= 0 && ctx.outputShape(j) == null) {
+                // The node names more outputs than its operator makes (load time cannot see it when the input
+                // shapes are symbolic).
+                throw new IllegalArgumentException(op.node().describe() + " makes no output " + j + " ('"
+                        + op.node().outputs().get(j) + "')");
+            }
             allKnown &= ctx.outputValue(j) != null || outs[j] < 0;
             if (outs[j] >= 0) {
                 out[j] = buffer(outs[j], ctx.outputType(j), ctx.outputShape(j));
