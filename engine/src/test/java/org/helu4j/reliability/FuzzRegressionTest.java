@@ -114,6 +114,36 @@ class FuzzRegressionTest {
     }
 
     /**
+     * Found by the fuzzer (the golden CNN's Constant 'value' attribute retyped as SPARSE_TENSORS): the graph passes
+     * read attributes without the guard that compiling a node has, so FuseGelu's Attributes.getTensor threw an
+     * IllegalArgumentException out of Model.load (FoldBatchNorm's epsilon/spatial reads could too). Fixed in
+     * Optimizer.optimize: a pass's runtime exception becomes a ModelFormatException.
+     */
+    @Test
+    void malformedAttributeSeenByAGraphPassIsAFormatError() {
+        ai.onnx.proto.OnnxMl.AttributeProto sparse = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("value")
+                .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.SPARSE_TENSORS).build();
+        ai.onnx.proto.OnnxMl.AttributeProto stringEpsilon = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                .setName("epsilon").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8("tiny")).build();
+        // x * Constant -> the GELU matcher looks at the constant's value.
+        GraphProto gelu = GraphProto.newBuilder().addInput(floatValue("x", -1, 4))
+                .addNode(node("Constant", "c", new String[0], "k").toBuilder().addAttribute(sparse))
+                .addNode(node("Mul", "m", new String[] {"x", "k"}, "y")).addOutput(floatValue("y", -1, 4)).build();
+        assertNoFinding(check(gelu));
+        float[] one = {1, 1};
+        GraphProto bn = GraphProto.newBuilder().addInput(floatValue("x", -1, 2, 3, 3))
+                .addInitializer(floatTensor("w", new float[2 * 2 * 9], 2, 2, 3, 3))
+                .addInitializer(floatTensor("s", one, 2)).addInitializer(floatTensor("b", one, 2))
+                .addInitializer(floatTensor("m", one, 2)).addInitializer(floatTensor("v", one, 2))
+                .addNode(node("Conv", "conv", new String[] {"x", "w"}, "c"))
+                .addNode(node("BatchNormalization", "bn", new String[] {"c", "s", "b", "m", "v"}, "y").toBuilder()
+                        .addAttribute(stringEpsilon))
+                .addOutput(floatValue("y", -1, 2, 1, 1)).build();
+        assertNoFinding(check(bn));
+    }
+
+    /**
      * Found by the fuzzer (Dropout swapped for Trilu, whose second input then is the float ratio): TriluOp reads
      * k with getLong(0) without checking that k is an int64 with one element, so a float32 k (4 bytes) or an
      * empty k is an IndexOutOfBoundsException at run time. Expected: refused at load or IllegalArgumentException.

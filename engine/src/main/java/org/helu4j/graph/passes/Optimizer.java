@@ -17,9 +17,19 @@ public final class Optimizer {
     private Optimizer() {
     }
 
+    /**
+     * Runs the passes. A pass that meets a malformed node (an attribute of the wrong type, a constant of the wrong
+     * size) fails with the ModelFormatException that compiling the node would have given, never with a runtime
+     * exception out of {@code Model.load}.
+     */
     public static Graph optimize(Graph graph, Arena arena) throws ModelFormatException {
         for (GraphPass pass : PASSES) {
-            graph = pass.apply(graph, arena);
+            try {
+                graph = pass.apply(graph, arena);
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException
+                    | ArithmeticException e) {
+                throw new ModelFormatException("inconsistent model: " + e.getMessage(), e);
+            }
         }
         return graph;
     }
