@@ -69,11 +69,15 @@ final class ReduceOp extends Op {
     @Override
     public void infer(InferContext ctx) {
         Shape in = ctx.shape(0);
-        if (ctx.type(0) != DType.FLOAT32) {
-            throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + ctx.type(0));
+        DType type = ctx.type(0);
+        boolean intKind = kind == Kind.SUM || kind == Kind.MEAN || kind == Kind.MAX || kind == Kind.MIN
+                || kind == Kind.PROD;
+        if (type != DType.FLOAT32 && !(type == DType.INT64 && intKind)) {
+            throw new IllegalArgumentException(node.opType() + " supports float32 only, not " + type);
         }
         boolean[] red = reduced(in, axes(axesFromInput && ctx.has(1) ? ctx.value(1) : null));
-        ctx.output(0, DType.FLOAT32, red == null ? in : outputShape(in, red));
+        // int64 reductions are shape arithmetic (the product of a shape, say): small ones fold at load time
+        ShapeOps.declare(this, ctx, type, red == null ? in : outputShape(in, red));
     }
 
     private Shape outputShape(Shape in, boolean[] red) {
@@ -111,6 +115,11 @@ final class ReduceOp extends Op {
         }
         if (out[0].size() == 0) {
             return; // a kept axis is empty
+        }
+        if (in[0].type() == DType.INT64) {
+            reduceLongs(out[0].segment(), in[0].segment(), p.shape.dims(), p.reduced != null ? p.reduced
+                    : reduced(p.shape, axesFromInput ? p.axesIn : axesAttr), kind);
+            return;
         }
         if (p.reduced != null) {
             ReduceRef.general(out[0].segment(), in[0].segment(), p.shape.dims(), p.reduced, kind);
@@ -168,5 +177,53 @@ final class ReduceOp extends Op {
             }
         }
         return new Plan(s, axesIn, false, null, (int) outer, (int) count, (int) inner);
+    }
+
+    /** The int64 reductions, in exact integer arithmetic (mean truncates toward zero, as integer division does). */
+    private static void reduceLongs(java.lang.foreign.MemorySegment out, java.lang.foreign.MemorySegment in,
+            int[] dims, boolean[] reduced, Kind kind) {
+        int rank = dims.length;
+        long[] outStride = new long[rank];
+        long outSize = 1;
+        long count = 1;
+        long n = 1;
+        for (int k = rank - 1; k >= 0; k--) {
+            n *= dims[k];
+            if (reduced[k]) {
+                count *= dims[k];
+            } else {
+                outStride[k] = outSize;
+                outSize *= dims[k];
+            }
+        }
+        long[] acc = new long[(int) outSize];
+        java.util.Arrays.fill(acc, switch (kind) {
+            case MAX -> Long.MIN_VALUE;
+            case MIN -> Long.MAX_VALUE;
+            case PROD -> 1;
+            default -> 0;
+        });
+        int[] idx = new int[rank];
+        int o = 0;
+        for (long e = 0; e < n; e++) {
+            long v = in.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, e);
+            acc[o] = switch (kind) {
+                case MAX -> Math.max(acc[o], v);
+                case MIN -> Math.min(acc[o], v);
+                case PROD -> acc[o] * v;
+                default -> acc[o] + v;
+            };
+            for (int k = rank - 1; k >= 0; k--) {
+                o += (int) outStride[k];
+                if (++idx[k] < dims[k]) {
+                    break;
+                }
+                o -= (int) (outStride[k] * dims[k]);
+                idx[k] = 0;
+            }
+        }
+        for (int i = 0; i < outSize; i++) {
+            out.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i, kind == Kind.MEAN && count > 0 ? acc[i] / count : acc[i]);
+        }
     }
 }
