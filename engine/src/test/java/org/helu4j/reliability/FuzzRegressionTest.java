@@ -144,6 +144,29 @@ class FuzzRegressionTest {
     }
 
     /**
+     * Found by the fuzzer (MelWeightMatrix, whose inputs are scalars, swapped for Scatter): ScatterElements accepts
+     * rank-0 data (Shape.normalizeAxis lets axis 0 through for rank 0), and its run calls data.dim(0):
+     * ArrayIndexOutOfBoundsException. Expected: refused at load (ONNX requires rank >= 1).
+     */
+    @Test
+    void scatterElementsOnScalarsIsRefusedNotAnIndexError() {
+        for (String op : new String[] {"ScatterElements", "Scatter", "GatherElements"}) {
+            GraphProto.Builder g = GraphProto.newBuilder().addInput(floatValue("x"))
+                    .addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("i").setDataType(7).addInt64Data(0));
+            if (op.equals("GatherElements")) {
+                g.addNode(node(op, "n", new String[] {"x", "i"}, "y"));
+            } else {
+                g.addInitializer(floatTensor("u", new float[] {5})).addNode(node(op, "n", new String[] {"x", "i", "u"}, "y"));
+            }
+            g.addOutput(floatValue("y"));
+            Fuzzer.Outcome o = check(g.build());
+            if (o.kind() == Kind.FINDING) {
+                throw new AssertionError(op + ": " + o.signature(), o.error());
+            }
+        }
+    }
+
+    /**
      * Found by the fuzzer (Dropout swapped for Trilu, whose second input then is the float ratio): TriluOp reads
      * k with getLong(0) without checking that k is an int64 with one element, so a float32 k (4 bytes) or an
      * empty k is an IndexOutOfBoundsException at run time. Expected: refused at load or IllegalArgumentException.

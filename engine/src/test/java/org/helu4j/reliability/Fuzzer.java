@@ -761,11 +761,28 @@ public final class Fuzzer {
                 }
                 // A second run in the same session with random values (int64 inputs: small, some negative, as
                 // out-of-range indices would be), which must also succeed or be refused.
-                randomize(inputs, new Random(Arrays.hashCode(bytes)));
+                Random r = new Random(Arrays.hashCode(bytes));
+                randomize(inputs, r);
                 try {
                     s.run(inputs);
                 } catch (IllegalArgumentException e) {
                     return messageOk(e) ? Outcome.of(Kind.RUN_REJECTED) : finding("run2", e, "empty message: ");
+                }
+                // Where the model has symbolic dimensions: once with them all 0 (empty tensors), once with 3.
+                for (int symbolic : new int[] {0, 3}) {
+                    Tensor[] other = zeroInputs(model, symbolic);
+                    if (other == null || Arrays.equals(Arrays.stream(other).map(Tensor::shape).toArray(),
+                            Arrays.stream(inputs).map(Tensor::shape).toArray())) {
+                        continue;
+                    }
+                    randomize(other, r);
+                    try {
+                        s.run(other);
+                    } catch (IllegalArgumentException e) {
+                        if (!messageOk(e)) {
+                            return finding("run-sym" + symbolic, e, "empty message: ");
+                        }
+                    }
                 }
                 return Outcome.of(Kind.RAN);
             } catch (Throwable e) {
@@ -782,6 +799,11 @@ public final class Fuzzer {
 
     /** Zero inputs of the declared shapes, symbolic dimensions = 1; null if they would be too large. */
     static Tensor[] zeroInputs(Model model) {
+        return zeroInputs(model, 1);
+    }
+
+    /** Zero inputs with every symbolic dimension = {@code symbolic}; null if they would be too large. */
+    static Tensor[] zeroInputs(Model model, int symbolic) {
         List<ValueInfo> declared = model.inputs();
         Tensor[] inputs = new Tensor[declared.size()];
         long total = 0;
@@ -790,7 +812,7 @@ public final class Fuzzer {
             long[] dims = v.dims() == null ? new long[] {1} : v.dims();
             long n = 1;
             for (int d = 0; d < dims.length; d++) {
-                dims[d] = dims[d] < 0 ? 1 : dims[d];
+                dims[d] = dims[d] < 0 ? symbolic : dims[d];
                 n = Math.multiplyHigh(n, dims[d]) != 0 ? Long.MAX_VALUE : n * dims[d];
                 if (n > RUN_ELEMENT_BUDGET) {
                     return null;
