@@ -111,7 +111,8 @@ final class ClassifyCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder(p.file().toString()).append(':');
         for (int i = 0; i < k; i++) {
             int c = p.classes()[i];
-            line.append(i == 0 ? "  " : ", ").append(p.labels().get(c))
+            String label = p.labels().get(c);
+            line.append(i == 0 ? "  " : ", ").append(label.equals(String.valueOf(c)) ? "class " + c : label)
                     .append(String.format(" %.1f%%", 100.0 * p.probabilities()[c]));
         }
         System.out.println(line);
