@@ -109,7 +109,7 @@ public final class Fuzzer {
     // Seeds.
 
     /**
-     * The default corpus: the golden CNN, every {@code models/<arch>/*.onnx} present, and every
+     * The default corpus: the golden CNN, the first {@code models/<arch>/*.onnx} of each architecture, and every
      * {@code sampleEvery}-th conformance model (0: none). Paths are relative to the engine module's folder.
      */
     public static List<Seed> defaultSeeds(Path engineDir, int sampleEvery) throws IOException {
@@ -120,9 +120,13 @@ public final class Fuzzer {
             models = engineDir.toAbsolutePath().getParent().resolve("models");
         }
         if (Files.isDirectory(models)) {
+            // The first model of each architecture folder: the others differ only in their weights.
+            java.util.Map<Path, Path> firstPerFolder = new java.util.TreeMap<>();
             try (Stream<Path> s = Files.walk(models, 2)) {
-                s.filter(p -> p.toString().endsWith(".onnx")).sorted().forEach(files::add);
+                s.filter(p -> p.toString().endsWith(".onnx")).sorted()
+                        .forEach(p -> firstPerFolder.putIfAbsent(p.getParent(), p));
             }
+            files.addAll(firstPerFolder.values());
         }
         if (sampleEvery > 0) {
             Path data = Path.of("/usr/share/libonnx-testdata/data");
