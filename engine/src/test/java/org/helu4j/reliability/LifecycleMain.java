@@ -43,5 +43,12 @@ public final class LifecycleMain {
                 first.nmtCommitted() < 0 ? "n/a (run with -XX:NativeMemoryTracking=summary)"
                         : String.format("%+,d KB committed (Other: %+,d KB)", last.nmtCommitted() - first.nmtCommitted(),
                                 last.nmtOther() - first.nmtOther()));
+        // Off-heap tensors are counted by NMT under "Other"; without NMT, the C heap's figure stands in (noisier).
+        long nativeGrowth = first.nmtOther() >= 0 ? (last.nmtOther() - first.nmtOther()) << 10
+                : last.mallocInUse() - first.mallocInUse();
+        boolean ok = last.heapUsed() - first.heapUsed() < 16L << 20 && nativeGrowth < 8L << 20
+                && last.mappedCount() == first.mappedCount();
+        System.out.println(ok ? "no growth beyond the bounds (16 MB heap, 8 MB native)" : "GROWTH beyond the bounds");
+        System.exit(ok ? 0 : 1);
     }
 }
