@@ -44,9 +44,12 @@ def grid():
         for s in (0, 1, 2):
             for act, a in (("relu", None), ("helu", CHOSEN), ("gelu", None)):
                 g.append((arch, act, a, s, "paper"))
-    for s in (0, 1, 2):                                    # second recipe on the headline model
+    for s in (0, 1, 2, 3, 4):                              # second recipe on the headline model
         for act, a in (("relu", None), ("helu", CHOSEN), ("gelu", None)):
             g.append((cnn, act, a, s, "tuned"))
+    for s in (0, 1, 2):                                    # exploratory: other alphas on the plain MLP
+        for a in SWEEP_ALPHAS:
+            g.append(("fashion-mlp", "helu", a, s, "paper"))
     return g
 
 
