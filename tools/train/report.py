@@ -164,8 +164,8 @@ def main():
         w("### `%s`, %s recipe\n" % (arch, rec))
         configs = sorted({(r["act"], r["alpha"]) for r in rr}, key=lambda c: (ACT_ORDER.index(c[0]), c[1]))
         seeds = sorted({r["seed"] for r in rr})
-        w("| activation | " + " | ".join("s%d" % s for s in seeds) + " | n | mean ± std | mean train time/run |")
-        w("|---|" + "---|" * (len(seeds) + 3))
+        w("| activation | " + " | ".join("s%d" % s for s in seeds) + " | n | mean ± std | mean val acc | mean train time/run |")
+        w("|---|" + "---|" * (len(seeds) + 4))
         accs = {}
         for c in configs:
             cr = {r["seed"]: r for r in rr if (r["act"], r["alpha"]) == c}
@@ -175,8 +175,9 @@ def main():
             cells = []
             for s in seeds:
                 cells.append("—" if s not in cr else pct(cr[s]["acc"]) + ("†" if cr[s]["diverged"] else ""))
-            w("| %s | %s | %d | %s ± %s | %.0f s |" % (act_label(*c), " | ".join(cells), len(xs), pct(mu),
-                                                     pct(sd), mean_std([cr[s]["secs"] for s in cr])[0]))
+            w("| %s | %s | %d | %s ± %s | %s | %.0f s |" % (act_label(*c), " | ".join(cells), len(xs), pct(mu),
+                                                          pct(sd), pct(mean_std([cr[s]["val"] for s in cr])[0]),
+                                                          mean_std([cr[s]["secs"] for s in cr])[0]))
         w("")
         relu = accs.get(("relu", 0.0))
         gelu = accs.get(("gelu", 0.0))
@@ -203,7 +204,11 @@ def main():
                                              "—" if se is None else "%.2f" % (100 * se), v))
             w("")
         if any(len(accs[c]) < 3 for c in helus):
-            w("(HeLU alphas with fewer than 3 seeds are sweep runs; they are listed but not compared.)\n")
+            w("(HeLU alphas with fewer than 3 finished seeds (sweep runs, or runs cut off by the session end) are listed but not compared.)\n")
+        if len([c for c in helus if len(accs[c]) >= 3]) > 1:
+            w("(Several alphas are compared here. Only α=%s was chosen on validation data (on `fashion-cnn`); "
+              "the others are exploratory, and with several comparisons one may pass 2 SE by chance.)\n"
+              % ("%g" % chosen if chosen is not None else "?"))
 
     w("## Dead units (10,000 test images)\n")
     w("A unit is dead if its post-activation output is exactly 0 for every test image (a conv channel: at "
