@@ -39,11 +39,13 @@ def load_torch(onnx_path):
 
 def pick(arch):
     """Prefer the HeLU seed-0 paper-recipe model, else ReLU seed 0, else anything."""
+    import grid
+    alpha, _ = grid.choose_alpha()
     files = sorted(glob.glob(os.path.join(REPO, "models", arch, "*.onnx")))
-    for pat in ("-helu-a", "-relu-s0"):
+    want = (["%s-helu-a%g-s0.onnx" % (arch, alpha)] if alpha is not None else []) + ["%s-relu-s0.onnx" % arch]
+    for w in want:
         for f in files:
-            b = os.path.basename(f)
-            if pat in b and b.endswith("-s0.onnx") and "-tuned" not in b:
+            if os.path.basename(f) == w:
                 return f
     return files[0] if files else None
 
