@@ -115,10 +115,7 @@ public final class Fuzzer {
     public static List<Seed> defaultSeeds(Path engineDir, int sampleEvery) throws IOException {
         List<Path> files = new ArrayList<>();
         files.add(engineDir.resolve("src/test/resources/golden/golden-cnn.onnx"));
-        Path models = engineDir.resolveSibling("models").normalize();
-        if (engineDir.toAbsolutePath().getParent() != null) {
-            models = engineDir.toAbsolutePath().getParent().resolve("models");
-        }
+        Path models = engineDir.toAbsolutePath().normalize().resolveSibling("models");
         if (Files.isDirectory(models)) {
             // The first model of each architecture folder: the others differ only in their weights.
             java.util.Map<Path, Path> firstPerFolder = new java.util.TreeMap<>();
