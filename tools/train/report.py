@@ -272,13 +272,22 @@ def main():
     for arch, rec in groups:
         rr = [r for r in runs if r["arch"] == arch and r["recipe"] == rec and r["dead"]]
         parts = []
+        tots = {}
         for act in ("relu", "helu"):
             cr = [r for r in rr if r["act"] == act and (act != "helu" or r["alpha"] == chosen)]
             if cr:
                 tot = [sum(l["dead"] for l in r["dead"]) for r in cr]
-                parts.append("%s %.1f (n=%d)" % (act_label(act, chosen or 0), sum(tot) / len(tot), len(cr)))
+                tots[act] = tot
+                mu, sd = mean_std(tot)
+                parts.append("%s %.1f ± %s (n=%d)" % (act_label(act, chosen or 0), mu,
+                                                      "—" if sd is None else "%.1f" % sd, len(cr)))
         if parts:
-            w("- `%s`, %s recipe, mean dead units per model: %s." % (arch, rec, "; ".join(parts)))
+            line = "- `%s`, %s recipe, dead units per model (mean ± std): %s" % (arch, rec, "; ".join(parts))
+            if len(tots) == 2 and len(tots["relu"]) >= 2 and len(tots["helu"]) >= 2:
+                d, se, v = compare(tots["helu"], tots["relu"])
+                line += "; HeLU − ReLU = %+.1f ± %s units: %s" % (d, "—" if se is None else "%.1f" % se,
+                                                                 v.replace("higher", "more").replace("lower", "fewer"))
+            w(line + ".")
     div = [r for r in runs if r["diverged"]]
     w("- Diverged runs: %s." % (", ".join("`%s`" % r["file"] for r in div) if div else "none"))
     extra = os.path.join(HERE, "conclusion.md")
