@@ -73,7 +73,8 @@ final class InspectCommand implements Callable<Integer> {
         String recordedParams = m.metadata().get("params");
         out.printf("parameters   %,d%s%n", parameters(written),
                 recordedParams == null ? "" : "  (PyTorch counted " + recordedParams
-                        + ", including BatchNorm scales and shifts that the export folded into the convolutions)");
+                        + " trainable ones; BatchNorm folded into the convolutions at export, or its running "
+                        + "statistics kept in the file, make the difference)");
         StringBuilder byOp = new StringBuilder();
         flops.macsByOp().forEach((op, macs) -> byOp.append(byOp.isEmpty() ? "" : ", ").append(op).append(' ')
                 .append(count(2 * macs)));
@@ -110,10 +111,11 @@ final class InspectCommand implements Callable<Integer> {
                 + "(from the file's %d nodes, after folding and fusion)%n", ops.size() - folded, folded,
                 written.graph().nodes().size());
         int nameWidth = Math.min(48, ops.stream().mapToInt(op -> op.node().name().length()).max().orElse(4));
+        int typeWidth = ops.stream().mapToInt(op -> op.node().opType().length()).max().orElse(4);
         for (int k = 0; k < ops.size(); k++) {
             Op op = ops.get(k);
             Shape shape = flops.batchOnePlan().staticShape(op.node().outputs().get(0));
-            out.printf("  %3d  %-14s %-" + nameWidth + "s %-16s %s%n", k, op.node().opType(),
+            out.printf("  %3d  %-" + typeWidth + "s %-" + nameWidth + "s %-16s %s%n", k, op.node().opType(),
                     truncate(op.node().name(), nameWidth),
                     shape == null ? "" : shape.toString(), plan.isFolded(k) ? "folded" : op.describe());
         }
