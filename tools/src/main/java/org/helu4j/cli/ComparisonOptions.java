@@ -19,7 +19,7 @@ final class ComparisonOptions {
             + "evaluation is cut to a prefix of the test set when it would not fit the time budget, and says so).")
     boolean full;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "40",
             description = "Rough time budget for the whole measurement (default: ${DEFAULT-VALUE}).")
     double budget;
 
@@ -34,10 +34,10 @@ final class ComparisonOptions {
         if (!(budget > 0)) {
             throw new CliException("--budget must be positive, got " + budget);
         }
-        // Most of the time for accuracy (many images cost the most, and few images make a noisy comparison), the
-        // rest for latency and throughput; loading and the report take a little too.
-        return new Comparison.Options(data, limit, EvalCommand.threadCount(threads), budget * 0.15, budget * 0.08,
-                budget * 0.7, full, skipBroken);
+        // Most of the time for accuracy (many images cost the most, and few images make a noisy comparison), a
+        // quarter for latency (enough runs that the ReLU/HeLU ratio settles), a little for throughput.
+        return new Comparison.Options(data, limit, EvalCommand.threadCount(threads), budget * 0.25, budget * 0.08,
+                budget * 0.6, full, skipBroken);
     }
 
     Path chartFile() {

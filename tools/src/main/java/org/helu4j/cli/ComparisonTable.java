@@ -114,7 +114,7 @@ final class ComparisonTable {
         out.println("minus ReLU: difference of the means ± its standard error; 'significant' needs more than 2 SE");
         out.println("p50/p99: batch 1, one thread, " + report.latencyRounds() + " runs per model; img/s @32: batch "
                 + Comparison.THROUGHPUT_BATCH + ", one thread, " + report.throughputRounds()
-                + " runs per model; all models interleaved in one loop (every model once per round, rotating order)");
+                + " runs per model; all models interleaved in one loop (every model once per round, in a random order)");
         out.println("dead: fraction of activation units (conv channels, dense neurons) that are 0 on every evaluated "
                 + "image; '-' where the model has no Relu/GELU layer");
         for (Comparison.ModelResult r : report.models()) {

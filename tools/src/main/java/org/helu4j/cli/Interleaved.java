@@ -1,14 +1,17 @@
 package org.helu4j.cli;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import org.HdrHistogram.Histogram;
 import org.helu4j.Session;
 import org.helu4j.Tensor;
 
 /**
- * Times several models side by side in one loop: each round runs every model once, in an order that rotates from
- * round to round, so that drift in the machine's speed (other jobs, turbo, GC) falls on all models alike and the
- * ratios between them stay fair (see {@code shared/design/BENCHMARKING.md}).
+ * Times several models side by side in one loop: each round runs every model once, in a random order, so that
+ * drift in the machine's speed (other jobs, turbo, GC) and the state of the caches a previous model leaves fall on
+ * all models alike, and the ratios between them stay fair (see {@code shared/design/BENCHMARKING.md}).
  */
 final class Interleaved {
     /** Latencies are recorded in nanoseconds, up to one minute, with 3 significant digits. */
@@ -46,9 +49,16 @@ final class Interleaved {
                 progress.set((System.nanoTime() - begin) / 1_000_000);
             }
         }
+        // A fresh random order each round: with a fixed rotation every model would always follow the same
+        // neighbour, and a neighbour with large weights (that evicts the caches) would bias it every time.
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Random random = new Random(42);
         for (int r = 0; r < maxRounds && (r < minRounds || System.nanoTime() - begin < budgetNanos); r++) {
-            for (int j = 0; j < n; j++) {
-                int i = (j + r) % n;
+            Collections.shuffle(order, random);
+            for (int i : order) {
                 long t0 = System.nanoTime();
                 sessions.get(i).run(inputs.get(i));
                 long dt = System.nanoTime() - t0;
