@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,18 @@ final class AccuracyChart {
         XYChart chart = new XYChartBuilder().width(900).height(600)
                 .title("helu4j: test accuracy vs latency (batch 1, one thread, " + report.imagesEvaluated()
                         + " test images)")
-                .xAxisTitle("p50 latency (ms, log scale)").yAxisTitle("test accuracy (%)").build();
+                .xAxisTitle("p50 latency (ms)").yAxisTitle("test accuracy (%)").build();
         chart.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         chart.getStyler().setMarkerSize(9);
-        chart.getStyler().setXAxisLogarithmic(report.models().stream()
-                .allMatch(r -> Interleaved.millis(r.latency(), 50) > 0));
+        // A log axis only where latencies span more than a decade: XChart labels only its powers of ten.
+        double[] p50 = report.models().stream().mapToDouble(r -> Interleaved.millis(r.latency(), 50)).toArray();
+        double min = Arrays.stream(p50).min().orElse(1);
+        double max = Arrays.stream(p50).max().orElse(1);
+        if (min > 0 && max / min > 10) {
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.setXAxisTitle("p50 latency (ms, log scale)");
+        }
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (ComparisonTable.Group g : ComparisonTable.groups(report.models())) {
             for (Comparison.ModelResult r : g.models()) {
