@@ -1,26 +1,19 @@
 package org.helu4j.cli;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
+import org.helu4j.io.Idx;
 
 /**
  * An image classification set in the IDX format of MNIST and Fashion-MNIST: unsigned 8-bit images and labels,
  * optionally gzipped. Images are kept as bytes (10,000 × 28 × 28 is under 8 MB) and normalized per batch.
  */
 final class IdxDataset {
-    private static final int IMAGES_MAGIC = 0x00000803;
-    private static final int LABELS_MAGIC = 0x00000801;
     /** Larger files are refused rather than read: the header is untrusted. */
-    private static final long MAX_PIXELS = 1L << 31;
 
     private final Path source;
     private final int count;
@@ -50,50 +43,19 @@ final class IdxDataset {
     }
 
     static IdxDataset read(Path images, Path labelFile) throws IOException {
-        int[] labels = readLabels(labelFile);
-        try (DataInputStream in = open(images)) {
-            int magic = in.readInt();
-            if (magic != IMAGES_MAGIC) {
-                throw new CliException(images + ": not an IDX image file (magic 0x" + Integer.toHexString(magic) + ")");
+        for (Path file : List.of(images, labelFile)) {
+            if (!Files.isRegularFile(file)) {
+                throw new CliException(file + ": no such file");
             }
-            int n = in.readInt();
-            int rows = in.readInt();
-            int cols = in.readInt();
-            if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > MAX_PIXELS) {
-                throw new CliException(images + ": implausible IDX header " + n + " × " + rows + " × " + cols);
-            }
-            if (n != labels.length) {
-                throw new CliException(images + " holds " + n + " images but " + labelFile + " holds " + labels.length
-                        + " labels");
-            }
-            byte[] pixels = new byte[n * rows * cols];
-            in.readFully(pixels);
-            return new IdxDataset(images.getParent(), n, rows, cols, pixels, labels);
-        } catch (EOFException e) {
-            throw new CliException(images + ": truncated IDX file");
         }
-    }
-
-    private static int[] readLabels(Path file) throws IOException {
-        try (DataInputStream in = open(file)) {
-            int magic = in.readInt();
-            if (magic != LABELS_MAGIC) {
-                throw new CliException(file + ": not an IDX label file (magic 0x" + Integer.toHexString(magic) + ")");
-            }
-            int n = in.readInt();
-            if (n < 0 || n > MAX_PIXELS) {
-                throw new CliException(file + ": implausible label count " + n);
-            }
-            byte[] raw = new byte[n];
-            in.readFully(raw);
-            int[] labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = raw[i] & 0xff;
-            }
-            return labels;
-        } catch (EOFException e) {
-            throw new CliException(file + ": truncated IDX file");
+        // The engine's reader checks magic numbers, implausible headers and truncation.
+        int[] labels = Idx.readLabels(labelFile);
+        Idx.Images read = Idx.readImages(images);
+        if (read.count() != labels.length) {
+            throw new CliException(images + " holds " + read.count() + " images but " + labelFile + " holds "
+                    + labels.length + " labels");
         }
+        return new IdxDataset(images.getParent(), read.count(), read.rows(), read.cols(), read.pixels(), labels);
     }
 
     /** Prefers the test split ({@code t10k-}) when the folder also holds the training split. */
@@ -110,22 +72,6 @@ final class IdxDataset {
         }
         return found.stream().filter(p -> p.getFileName().toString().startsWith("t10k")).findFirst()
                 .orElse(found.get(0));
-    }
-
-    /** Opens a plain or gzipped file, told apart by the gzip magic rather than the name. */
-    private static DataInputStream open(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new CliException(file + ": no such file");
-        }
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        in.mark(2);
-        int b0 = in.read();
-        int b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) {
-            in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-        }
-        return new DataInputStream(in);
     }
 
     Path source() {
