@@ -8,7 +8,8 @@
 # Measurement hygiene: a full run refuses to start while a training job (tools/train) runs on this machine,
 # unless BENCH_FORCE=1 (the report then says so). Run nothing else heavy meanwhile.
 # Knobs: JAVA_HOME (default: Temurin 25), BENCH_ITER_TIME (JMH iteration time, default 500ms),
-#        BENCH_SKIP (space-separated steps to skip: ort peak gemm conv act model).
+#        BENCH_SKIP (space-separated steps to skip: ort peak gemm conv act model),
+#        BENCH_DEADLINE (a time, e.g. "04:20 UTC": steps not started by then are skipped, and the report says so).
 set -euo pipefail
 MODE="${1:-full}"
 case "$MODE" in full|quick) ;; *) echo "usage: bench/run.sh [full|quick]" >&2; exit 2 ;; esac
@@ -18,7 +19,13 @@ JAVA="$JAVA_HOME/bin/java"
 FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 JAR=bench/target/benchmarks.jar
 SKIP=" ${BENCH_SKIP:-} "
-skip() { [[ "$SKIP" == *" $1 "* ]]; }
+DEADLINE=$([[ -n "${BENCH_DEADLINE:-}" ]] && date -d "$BENCH_DEADLINE" +%s || echo 0)
+LATE=()
+skip() {
+  [[ "$SKIP" == *" $1 "* ]] && return 0
+  if (( DEADLINE > 0 && $(date +%s) >= DEADLINE )); then LATE+=("$1"); return 0; fi
+  return 1
+}
 
 training() { pgrep -af 'tools/train/(train|grid)\.py' | grep -v pgrep || true; }
 if [[ "$MODE" == full && -n "$(training)" && "${BENCH_FORCE:-0}" != 1 ]]; then
@@ -88,9 +95,9 @@ skip peak || { echo "== PeakFlops"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.
 if [[ "$MODE" == full ]]; then
   skip gemm || jmh gemm-plain 'GemmBench\.' -p layout=plain
   skip gemm || jmh gemm-packed 'GemmBench\.' -p layout=packed -p shape="$(shapes gemm '^square|fc')"
+  skip act || jmh act 'ActivationBench\.'
   skip conv || jmh conv 'ConvBench\.' -p relu=false
   skip conv || jmh conv-relu 'ConvBench\.' -p relu=true -p shape="$(shapes conv '^(cnn|wrn)-')"
-  skip act || jmh act 'ActivationBench\.'
   skip model || jmh model 'ModelBench\.' -p model="$JMH_MODELS"
 else
   skip gemm || jmh gemm 'GemmBench\.' -p shape=square:256x256x256,square:512x512x512 -p layout=plain,packed
@@ -101,6 +108,9 @@ fi
 {
   echo "Load average at end (1/5/15 min)=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Training running at end=$([[ -n "$(training)" ]] && echo 'YES: numbers are contended' || echo no)"
+  [[ ${#LATE[@]} -gt 0 ]] && echo "Steps not run (deadline $BENCH_DEADLINE reached)=${LATE[*]}"
+  [[ -n "${SKIP// /}" ]] && echo "Steps skipped on request=${SKIP}"
+  true
 } >> "$OUT/conditions.properties"
 
 echo "== report"
