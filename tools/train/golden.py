@@ -42,7 +42,8 @@ def pick(arch):
     import grid
     alpha, _ = grid.choose_alpha()
     files = sorted(glob.glob(os.path.join(REPO, "models", arch, "*.onnx")))
-    want = (["%s-helu-a%g-s0.onnx" % (arch, alpha)] if alpha is not None else []) + ["%s-relu-s0.onnx" % arch]
+    want = (["%s-helu-a%g-paperlong-s0.onnx" % (arch, alpha), "%s-helu-a%g-s0.onnx" % (arch, alpha)]
+            if alpha is not None else []) + ["%s-relu-s0.onnx" % arch]
     for w in want:
         for f in files:
             if os.path.basename(f) == w:
