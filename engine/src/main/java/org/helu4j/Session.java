@@ -93,6 +93,9 @@ public final class Session implements AutoCloseable {
      * @throws IllegalArgumentException if an input is missing, unknown, or of the wrong type or shape
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        if (inputs == null) {
+            throw new IllegalArgumentException("the input map is null");
+        }
         List<ValueInfo> declared = model.inputs();
         Tensor[] ordered = new Tensor[declared.size()];
         for (int i = 0; i < ordered.length; i++) {
