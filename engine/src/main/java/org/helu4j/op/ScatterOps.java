@@ -147,6 +147,9 @@ final class ScatterOps {
             requireIndices(ctx, 1);
             Shape data = ctx.shape(0);
             Shape idx = ctx.shape(1);
+            if (data.rank() < 1) {
+                throw new IllegalArgumentException(node.opType() + " needs data of rank 1 or more, not " + data);
+            }
             int a = data.axis(axis);
             boolean ok = idx.equals(ctx.shape(2)) && idx.rank() == data.rank() && ctx.type(2) == ctx.type(0);
             for (int k = 0; ok && k < data.rank(); k++) {
