@@ -105,10 +105,11 @@ public final class FuseGelu implements GraphPass {
         Tensor t = graph.initializers().get(name);
         Node p = producers.get(name);
         if (t == null && p != null && p.opType().equals("Constant")) {
-            if (p.attributes().has("value_float")) {
+            if (p.attributes().asMap().get("value_float") instanceof Float) {
                 return Math.abs(p.attributes().getFloat("value_float", 0) - value) <= TOLERANCE * Math.abs(value);
             }
-            t = p.attributes().has("value") ? p.attributes().getTensor("value") : null;
+            // A malformed file may give "value" another kind (a sparse tensor, say): then it is no GELU constant.
+            t = p.attributes().asMap().get("value") instanceof Tensor v ? v : null;
         }
         return t != null && t.type() == DType.FLOAT32 && t.size() == 1
                 && Math.abs(t.getFloat(0) - value) <= TOLERANCE * Math.abs(value);
