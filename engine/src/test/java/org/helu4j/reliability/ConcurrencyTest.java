@@ -17,13 +17,18 @@ import org.junit.jupiter.api.Test;
 class ConcurrencyTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden/golden-cnn.onnx");
 
+    /**
+     * At 8 x 1,000 (tools/reliability/run.sh concurrency) 456 of 8,000 outputs differed from the single-threaded
+     * run, with every session single-threaded too (a race in state shared by sessions of one model, likely an op's
+     * cached plan); 4 x 50 did not show it, so the suite runs 8 x 100.
+     */
     @Test
     void sessionsOfOneModelGiveTheSameBitsAsOneThread() throws Exception {
         try (Model model = Model.load(GOLDEN)) {
             ConcurrencyCheck.Result r = assertTimeoutPreemptively(Duration.ofMinutes(2),
-                    () -> ConcurrencyCheck.run(model, 4, 50, 42));
+                    () -> ConcurrencyCheck.run(model, 8, 100, 42));
             assertNull(r.firstError(), r.toString());
-            assertEquals(4 * 50, r.compared(), r.toString());
+            assertEquals(8 * 100, r.compared(), r.toString());
             assertEquals(0, r.mismatches(), r.toString());
         }
     }
