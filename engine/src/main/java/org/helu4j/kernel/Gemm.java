@@ -1,6 +1,5 @@
 package org.helu4j.kernel;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -239,13 +238,10 @@ public final class Gemm {
         return FloatVector.fromMemorySegment(F, s, idx * Float.BYTES, NO, mask);
     }
 
-    private static FloatVector bcast(MemorySegment s, long idx) {
-        return FloatVector.broadcast(F, s.getAtIndex(FL, idx));
-    }
 
     // ---- the hot spot: an MR×NRV register tile, FMA over k ----
-    // Vector loads are written out rather than called through load()/bcast(): C2 declines to inline small
-    // helpers into these large frames ("callee uses too much stack"), and a vector that crosses a call is boxed.
+    // Vector loads are written out rather than called through helpers: a vector (or mask) that crosses a call
+    // the JIT does not inline is boxed, and the tile then runs the Vector API's slow fallback.
     private static void tile4(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars, long acs,
             MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;

@@ -2,7 +2,6 @@ package org.helu4j.runtime;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import org.helu4j.Tensor;
 import org.helu4j.graph.ValueInfo;
 import org.helu4j.kernel.Parallel;
@@ -111,7 +110,6 @@ public final class Executor implements AutoCloseable {
     private void infer(Tensor[] inputs) {
         lastShapes = null;
         System.arraycopy(plan.constants, 0, values, 0, values.length);
-        Arrays.fill(fromValues, false);
         for (int s = 0; s < values.length; s++) {
             fromValues[s] = plan.constants[s] != null;
         }
