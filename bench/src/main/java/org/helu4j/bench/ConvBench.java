@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.helu4j.kernel.Conv;
+import org.helu4j.kernel.Gemm;
 import org.helu4j.kernel.ConvGeometry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,7 +58,8 @@ public class ConvBench {
     public boolean relu;
 
     private Arena arena;
-    private MemorySegment in, w, bias, out, scratch;
+    private MemorySegment in, w, bias, out, packed;
+    private Gemm.Epilogue epilogue;
     private ConvGeometry g;
 
     @Setup(Level.Trial)
@@ -70,7 +72,10 @@ public class ConvBench {
         w = GemmBench.random(arena, (long) s.m() * (s.c() / s.g()) * s.k() * s.k(), rnd);
         bias = GemmBench.random(arena, s.m(), rnd);
         out = arena.allocate((long) s.m() * s.outH() * s.outW() * Float.BYTES, 64);
-        scratch = arena.allocate(Math.max(1, Conv.scratchFloats(g)) * Float.BYTES, 64);
+        // Weights packed once, as ConvOp does at model load.
+        packed = arena.allocate(Math.max(1, Conv.packedWeightFloats(g)) * Float.BYTES, 64);
+        Conv.packWeights(packed, w, g);
+        epilogue = Gemm.Epilogue.rowBias(bias, 0, relu);
     }
 
     @TearDown(Level.Trial)
@@ -80,7 +85,7 @@ public class ConvBench {
 
     @Benchmark
     public MemorySegment conv() {
-        Conv.conv(out, in, w, bias, g, relu, scratch);
+        Conv.conv(out, in, w, packed, g, epilogue);
         return out;
     }
 }

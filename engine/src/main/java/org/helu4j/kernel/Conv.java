@@ -1,79 +1,148 @@
 package org.helu4j.kernel;
 
-import static org.helu4j.kernel.Vectors.F;
-import static org.helu4j.kernel.Vectors.LANES;
-
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
+import org.helu4j.kernel.Gemm.Epilogue;
 import org.helu4j.kernel.ref.ConvRef;
+import org.helu4j.kernel.ref.GemmRef;
 
 /**
- * Convolution (1-D, 2-D and 3-D through {@link ConvGeometry}'s normal form), NCHW, float32.
+ * Convolution (1-D, 2-D and 3-D through {@link ConvGeometry}'s normal form), NCHW, float32, as a GEMM:
+ * out[M × P] = W[M × K] · col[K × P] per image and group, where P is the output positions and K the taps of
+ * the group's input channels.
  *
- * <p>Paths: depthwise with unit W stride goes to {@link DepthwiseConv}; everything else is im2col into a
- * column block of the caller's scratch (a 1x1 conv with unit strides and no padding uses the input itself) and
- * a GEMM whose vectors run along the output positions: each accumulator holds LANES neighbouring outputs of one
- * output channel, and every weight is broadcast once per k step. Bias and an optional ReLU are applied while the
- * accumulators are still in registers.
+ * <p>The weights are {@link Gemm#packA packed} into strips once, at load time ({@link #packWeights}). The
+ * columns are built straight into {@link Gemm} panels, a chunk of a few panels at a time, so a chunk is packed
+ * while it is about to be used and stays in cache: a 1×1 convolution with unit strides copies rows of its
+ * input, anything else goes through {@link Im2col}. Chunks (and, when they are few, row strips) are the units
+ * a multi-threaded session spreads across its workers. Depthwise convolutions with unit W stride go to
+ * {@link DepthwiseConv}. The epilogue indexes rows by output channel (bias) and shares the output's layout
+ * (residual).
  */
 public final class Conv {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Target size of one im2col column block, in floats (1 MiB). */
-    private static final long COL_BLOCK_FLOATS = 1 << 18;
+    /** Floats of columns per chunk (128 KiB): its panels stay in L2 while all the weight strips pass. */
+    private static final long CHUNK_FLOATS = 1 << 15;
+    /** The scratch slot of weights packed per call, when they were not packed at load. */
+    private static final int SLOT_WEIGHTS = 4;
 
     private Conv() {
     }
 
-    /** Floats of scratch that {@link #conv} needs for {@code g} (0 when it needs none). */
-    public static long scratchFloats(ConvGeometry g) {
-        if (Vectors.SCALAR || usesDepthwise(g) || g.isPointwise() || g.outSpatial() == 0) {
-            return 0;
+    /** Floats that {@link #packWeights} writes for {@code g}. */
+    public static long packedWeightFloats(ConvGeometry g) {
+        return (long) g.group * Gemm.packedASize(g.outChannels / g.group, (int) rows(g));
+    }
+
+    /** Packs w [M, C/group, k...] into {@link Gemm} strips, group after group, at {@code dst}'s start. */
+    public static void packWeights(MemorySegment dst, MemorySegment w, ConvGeometry g) {
+        int mg = g.outChannels / g.group;
+        int k = (int) rows(g);
+        for (int grp = 0; grp < g.group; grp++) {
+            Gemm.packA(dst, grp * Gemm.packedASize(mg, k), w, (long) grp * mg * k, k, false, mg, k);
         }
-        return rows(g) * colBlock(g);
     }
 
     /**
      * out = conv(in, w) + bias, then {@code max(., 0)} if {@code relu}. Layouts: in [N, C, D, H, W],
      * w [M, C/group, kD, kH, kW], bias [M] or null, out [N, M, oD, oH, oW], all float32 from offset 0.
-     * {@code scratch} holds at least {@link #scratchFloats} floats (or is ignored when that is 0).
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
-            ConvGeometry g, boolean relu, MemorySegment scratch) {
-        if (Vectors.SCALAR) {
-            ConvRef.conv(out, in, w, bias, g, relu);
-            return;
-        }
-        if (usesDepthwise(g)) {
-            DepthwiseConv.conv(out, in, w, bias, g, relu);
-            return;
-        }
+            ConvGeometry g, boolean relu) {
+        conv(out, in, w, null, g, bias == null ? Epilogue.scaled(1f, relu) : Epilogue.rowBias(bias, 0, relu));
+    }
+
+    /**
+     * out = epilogue(conv(in, w)), where the epilogue's rows are output channels (a bias per channel is
+     * {@link Epilogue#rowBias}) and its residual is laid out like out. {@code packedW} is w after
+     * {@link #packWeights}, or null to pack it now.
+     */
+    public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
+            ConvGeometry g, Epilogue ep) {
         long p = g.outSpatial();
+        if (Vectors.SCALAR) {
+            ConvRef.conv(out, in, w, null, g, false);
+            for (int b = 0; b < g.batch; b++) {
+                GemmRef.applyEpilogue(out, (long) b * g.outChannels * p, p, g.outChannels, (int) p, ep);
+            }
+            return;
+        }
         if (p == 0) {
             return;
         }
+        if (usesDepthwise(g)) {
+            depthwise(out, in, w, g, ep);
+            return;
+        }
+        int k = (int) rows(g);
+        MemorySegment pa = packedW;
+        if (pa == null) {
+            pa = Scratch.get(SLOT_WEIGHTS, packedWeightFloats(g) * Float.BYTES);
+            packWeights(pa, w, g);
+        }
+        int mg = g.outChannels / g.group;
+        int strips = (mg + Gemm.MR - 1) / Gemm.MR;
+        int chunkPanels = (int) Math.max(1, CHUNK_FLOATS / ((long) Math.max(k, 1) * Gemm.NR));
+        int chunkCols = chunkPanels * Gemm.NR;
+        int chunks = (int) ((p + chunkCols - 1) / chunkCols);
+        int units = g.batch * g.group * chunks;
+        int want = Parallel.tasksFor((long) g.batch * g.outChannels * p * k, Integer.MAX_VALUE);
+        // Few chunks (small images, many channels): also split the strips, so that every worker has work.
+        int split = want <= 1 ? 1 : Math.max(1, Math.min(strips, (2 * want + units - 1) / units));
+        int tasks = units * split;
+        MemorySegment weights = pa;
+        if (want <= 1) {
+            for (int t = 0; t < tasks; t++) {
+                task(out, in, weights, g, ep, k, chunks, chunkCols, split, strips, t);
+            }
+        } else {
+            Parallel.forEach(tasks, t -> task(out, in, weights, g, ep, k, chunks, chunkCols, split, strips, t));
+        }
+    }
+
+    /** One unit of work: pack chunk {@code t / split}'s columns, multiply them by strip group {@code t % split}. */
+    private static void task(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
+            int k, int chunks, int chunkCols, int split, int strips, int t) {
+        int unit = t / split;
+        int sg = t % split;
+        int chunk = unit % chunks;
+        int grp = unit / chunks % g.group;
+        int b = unit / chunks / g.group;
         int cg = g.inChannels / g.group;
         int mg = g.outChannels / g.group;
-        int k = (int) rows(g);
-        boolean pointwise = g.isPointwise();
-        int block = pointwise ? (int) p : colBlock(g);
-        for (int b = 0; b < g.batch; b++) {
-            for (int grp = 0; grp < g.group; grp++) {
-                long inOff = ((long) b * g.inChannels + (long) grp * cg) * g.inSpatial();
-                long outOff = ((long) b * g.outChannels + (long) grp * mg) * p;
-                long wOff = (long) grp * mg * k;
-                for (long p0 = 0; p0 < p; p0 += block) {
-                    int cols = (int) Math.min(block, p - p0);
-                    if (pointwise) {
-                        gemm(out, outOff + p0, p, w, wOff, bias, (long) grp * mg, in, inOff + p0, p, mg, cols, k, relu);
-                    } else {
-                        Im2col.fill(scratch, in, inOff, g, cg, p0, cols);
-                        gemm(out, outOff + p0, p, w, wOff, bias, (long) grp * mg, scratch, 0, cols, mg, cols, k, relu);
-                    }
-                }
+        long p = g.outSpatial();
+        long col0 = (long) chunk * chunkCols;
+        int cols = (int) Math.min(chunkCols, p - col0);
+        int panels = (cols + Gemm.NR - 1) / Gemm.NR;
+        MemorySegment panel = Scratch.get(0, (long) panels * Gemm.NR * k * Float.BYTES);
+        long inOff = ((long) b * g.inChannels + (long) grp * cg) * g.inSpatial();
+        for (int q = 0; q < panels; q++) {
+            long first = col0 + (long) q * Gemm.NR;
+            int w = (int) Math.min(Gemm.NR, p - first);
+            long dst = (long) q * Gemm.NR * k;
+            if (g.isPointwise()) {
+                Gemm.packPanel(panel, dst, in, inOff + first, p, false, 0, w, k);
+            } else {
+                Im2col.fill(panel, dst, Gemm.NR, in, inOff, g, cg, first, w);
             }
+        }
+        int s0 = (int) ((long) strips * sg / split);
+        int s1 = (int) ((long) strips * (sg + 1) / split);
+        Gemm.block(out, (long) b * g.outChannels * p, p, grp * mg, mg, (int) col0, cols,
+                pa, grp * Gemm.packedASize(mg, k), s0, s1, panel, 0, 0, panels, k, ep);
+    }
+
+    /** {@link DepthwiseConv} applies a bias and ReLU itself; anything more runs as a pass over its output. */
+    private static void depthwise(MemorySegment out, MemorySegment in, MemorySegment w, ConvGeometry g, Epilogue ep) {
+        boolean own = ep.alpha() == 1f && ep.residual() == null && (ep.act() == Gemm.Act.NONE || ep.relu())
+                && (ep.bias() == null || ep.beta() == 1f && ep.biasRowStride() == 1 && ep.biasColStride() == 0
+                        && ep.biasOff() == 0);
+        if (own) {
+            DepthwiseConv.conv(out, in, w, ep.bias(), g, ep.relu());
+            return;
+        }
+        DepthwiseConv.conv(out, in, w, null, g, false);
+        long p = g.outSpatial();
+        for (int b = 0; b < g.batch; b++) {
+            Gemm.applyEpilogue(out, (long) b * g.outChannels * p, p, g.outChannels, (int) p, ep);
         }
     }
 
@@ -84,119 +153,5 @@ public final class Conv {
     /** Rows of the im2col matrix: one per (input channel of the group, tap). */
     private static long rows(ConvGeometry g) {
         return (long) (g.inChannels / g.group) * g.kernelSize();
-    }
-
-    /** Output positions per column block: enough to fill about 1 MiB, a multiple of LANES, at most all of them. */
-    private static int colBlock(ConvGeometry g) {
-        long cols = Math.max(4L * LANES, COL_BLOCK_FLOATS / Math.max(rows(g), 1));
-        cols = (cols + LANES - 1) / LANES * LANES;
-        return (int) Math.min(g.outSpatial(), cols);
-    }
-
-    /**
-     * c[i][j] = bias[i] + sum_t a[i][t] * b[t][j], for i in [0, m), j in [0, n), t in [0, k); a is the weights
-     * (row stride k), b the column matrix (row stride ldb), c the output (row stride ldc). Offsets in elements.
-     */
-    static void gemm(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, MemorySegment bias,
-            long biasOff, MemorySegment b, long bOff, long ldb, int m, int n, int k, boolean relu) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            long a0 = aOff + (long) i * k;
-            float z0 = biasAt(bias, biasOff + i);
-            float z1 = biasAt(bias, biasOff + i + 1);
-            float z2 = biasAt(bias, biasOff + i + 2);
-            float z3 = biasAt(bias, biasOff + i + 3);
-            long c0 = cOff + (long) i * ldc;
-            int j = 0;
-            for (; j + 2 * LANES <= n; j += 2 * LANES) {
-                // Hot spot: a 4 x 2-vector register tile; per k step 2 loads, 4 broadcasts, 8 FMAs.
-                FloatVector s00 = FloatVector.broadcast(F, z0), s01 = s00;
-                FloatVector s10 = FloatVector.broadcast(F, z1), s11 = s10;
-                FloatVector s20 = FloatVector.broadcast(F, z2), s21 = s20;
-                FloatVector s30 = FloatVector.broadcast(F, z3), s31 = s30;
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    FloatVector x0 = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
-                    FloatVector x1 = FloatVector.fromMemorySegment(F, b, (bp + LANES) * 4, NO);
-                    FloatVector w0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t));
-                    FloatVector w1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t));
-                    FloatVector w2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t));
-                    FloatVector w3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t));
-                    s00 = w0.fma(x0, s00);
-                    s01 = w0.fma(x1, s01);
-                    s10 = w1.fma(x0, s10);
-                    s11 = w1.fma(x1, s11);
-                    s20 = w2.fma(x0, s20);
-                    s21 = w2.fma(x1, s21);
-                    s30 = w3.fma(x0, s30);
-                    s31 = w3.fma(x1, s31);
-                }
-                store(c, c0 + j, s00, relu);
-                store(c, c0 + j + LANES, s01, relu);
-                store(c, c0 + ldc + j, s10, relu);
-                store(c, c0 + ldc + j + LANES, s11, relu);
-                store(c, c0 + 2 * ldc + j, s20, relu);
-                store(c, c0 + 2 * ldc + j + LANES, s21, relu);
-                store(c, c0 + 3 * ldc + j, s30, relu);
-                store(c, c0 + 3 * ldc + j + LANES, s31, relu);
-            }
-            for (; j + LANES <= n; j += LANES) {
-                FloatVector s0 = FloatVector.broadcast(F, z0);
-                FloatVector s1 = FloatVector.broadcast(F, z1);
-                FloatVector s2 = FloatVector.broadcast(F, z2);
-                FloatVector s3 = FloatVector.broadcast(F, z3);
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    FloatVector x = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
-                    s0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(x, s0);
-                    s1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t)).fma(x, s1);
-                    s2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t)).fma(x, s2);
-                    s3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t)).fma(x, s3);
-                }
-                store(c, c0 + j, s0, relu);
-                store(c, c0 + ldc + j, s1, relu);
-                store(c, c0 + 2 * ldc + j, s2, relu);
-                store(c, c0 + 3 * ldc + j, s3, relu);
-            }
-            for (int r = 0; r < 4; r++) {
-                scalarTail(c, c0 + r * ldc, a, a0 + (long) r * k, biasAt(bias, biasOff + i + r), b, bOff, ldb, j, n, k, relu);
-            }
-        }
-        for (; i < m; i++) {
-            long a0 = aOff + (long) i * k;
-            float z = biasAt(bias, biasOff + i);
-            long c0 = cOff + (long) i * ldc;
-            int j = 0;
-            for (; j + LANES <= n; j += LANES) {
-                FloatVector s = FloatVector.broadcast(F, z);
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    s = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(FloatVector.fromMemorySegment(F, b, bp * 4, NO), s);
-                }
-                store(c, c0 + j, s, relu);
-            }
-            scalarTail(c, c0, a, a0, z, b, bOff, ldb, j, n, k, relu);
-        }
-    }
-
-    /** Columns [j0, n) of one output row, one at a time. */
-    private static void scalarTail(MemorySegment c, long cRow, MemorySegment a, long aRow, float z, MemorySegment b,
-            long bOff, long ldb, int j0, int n, int k, boolean relu) {
-        for (int j = j0; j < n; j++) {
-            float s = z;
-            long bp = bOff + j;
-            for (int t = 0; t < k; t++, bp += ldb) {
-                s = Math.fma(a.getAtIndex(F32, aRow + t), b.getAtIndex(F32, bp), s);
-            }
-            c.setAtIndex(F32, cRow + j, relu ? Math.max(s, 0f) : s);
-        }
-    }
-
-    private static float biasAt(MemorySegment bias, long i) {
-        return bias == null ? 0f : bias.getAtIndex(F32, i);
-    }
-
-    private static void store(MemorySegment c, long off, FloatVector v, boolean relu) {
-        (relu ? v.max(0f) : v).intoMemorySegment(c, off * 4, NO);
     }
 }

@@ -13,42 +13,71 @@ import org.helu4j.kernel.ref.GemmRef;
  * Single-precision matrix multiply, {@code C = epilogue(op(A) · op(B))}, row-major, where {@code op} is an optional
  * transpose. Offsets and leading dimensions are in elements.
  *
- * <p>The micro-kernel keeps an {@link #MR} × {@link #NR} tile of C ({@code MR} rows × {@link #NRV} vectors) in
- * FloatVector accumulators, broadcasts one element of A per row and loads one row of a B panel per step of k.
- * C is computed panel by panel ({@code NR} columns of B at a time, so a panel stays in cache while every row
- * block of A streams past it). B is read either directly (not transposed: its rows are contiguous) or from
- * panels packed by {@link #packB}, which weights can do once at load time. The last, narrower panel uses masked
- * loads and stores; the last {@code m % MR} rows use a one-row tile. The epilogue (alpha, bias, beta, ReLU) is
- * applied while the accumulators are still in registers.
+ * <p>Both operands are packed first, the way the micro-kernel reads them: A into strips of {@link #MR} rows
+ * ({@link #packA}: for each k, the MR values of one column side by side), B into panels of {@link #NR} columns
+ * ({@link #packB}: for each k, NR contiguous values). Weights are packed once at load time; activations per call.
+ * The micro-kernel keeps an MR × NR tile of C in {@code MR · NRV} vector accumulators and, per step of k,
+ * broadcasts MR values of A against NRV vectors of B. Loops are blocked for the caches: k in blocks of at most
+ * {@link #KC} (a B micro-panel then fits in L1/L2), rows in groups of {@link #MC_STRIPS} strips (an A block stays
+ * in L2 while the panels of B stream past it). Tiles cut by the edge of C are computed into a small
+ * thread-local tile and copied out, so remainders cost a copy, not a scalar loop. With a session running more
+ * than one thread, {@link Parallel} splits the panels (or the strips) across its workers.
+ *
+ * <p>The epilogue: bias, then an optional residual add, then the activation. A bias per row or per column and a
+ * ReLU (the HeLU forward) run on the accumulators in registers; other epilogues (a scaled or matrix bias,
+ * LeakyReLU, Sigmoid, GELU) are applied to the finished tile while it is still in L1.
  */
 public final class Gemm {
     /** Rows of C per register tile. */
     public static final int MR = 4;
-    /** Vectors of C per register tile row. */
+    /** Vectors of C per register tile row; 4 × 3 accumulators plus 3 B vectors and a broadcast fit 16 registers. */
     public static final int NRV = 3;
     /** Columns of C per register tile, and the width of a packed panel of B. */
     public static final int NR = NRV * Vectors.LANES;
+    /** Most steps of k per pass over a tile (measured: 256 reaches the same speed as the whole k at 512³). */
+    static final int KC = 256;
+    /** Strips of A per row block (96 rows × KC floats = 96 KiB, well inside L2). */
+    static final int MC_STRIPS = 24;
 
     private static final VectorSpecies<Float> F = Vectors.F;
     private static final int L = Vectors.LANES;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
+    /** Scratch slots (see {@link Scratch}): a call's packed A and packed B, and a worker's edge tile. */
+    private static final int SLOT_A = 4, SLOT_B = 1, SLOT_TILE = 5;
+    private static final int INIT_ZERO = 0, INIT_C = 1, INIT_ROW_BIAS = 2, INIT_COL_BIAS = 3;
+
+    /** The activation at the end of an epilogue. */
+    public enum Act {
+        NONE, RELU, LEAKY_RELU, SIGMOID, GELU, GELU_TANH
+    }
 
     /**
      * What happens to an accumulated value {@code s} of C at (i, j) before it is stored:
      * {@code v = alpha * s + beta * bias[biasOff + i * biasRowStride + j * biasColStride]} (the bias term only
-     * when {@code bias} is non-null), then {@code max(v, 0)} when {@code relu}. The strides express ONNX's
-     * unidirectional broadcast: (0, 0) a scalar, (0, 1) one value per column, (1, 0) one per row, (ld, 1) a matrix.
+     * when {@code bias} is non-null), then {@code v += residual[index of C(i, j)]} when {@code residual} is
+     * non-null (it shares C's layout), then the activation ({@code actAlpha} is LeakyReLU's slope). The bias
+     * strides express ONNX's unidirectional broadcast: (0, 0) a scalar, (0, 1) one value per column, (1, 0) one
+     * per row, (ld, 1) a matrix.
      */
     public record Epilogue(float alpha, MemorySegment bias, long biasOff, long biasRowStride, long biasColStride,
-            float beta, boolean relu) {
+            float beta, Act act, float actAlpha, MemorySegment residual) {
         /** Plain {@code C = A·B}. */
-        public static final Epilogue NONE = new Epilogue(1f, null, 0, 0, 0, 0f, false);
+        public static final Epilogue NONE = new Epilogue(1f, null, 0, 0, 0, 0f, Act.NONE, 0f, null);
 
         public Epilogue {
             if (biasColStride != 0 && biasColStride != 1) {
                 throw new IllegalArgumentException("bias column stride must be 0 or 1, not " + biasColStride);
             }
+            if (act == null) {
+                throw new IllegalArgumentException("activation must not be null");
+            }
+        }
+
+        /** An epilogue with a bias and either ReLU or no activation, and no residual. */
+        public Epilogue(float alpha, MemorySegment bias, long biasOff, long biasRowStride, long biasColStride,
+                float beta, boolean relu) {
+            this(alpha, bias, biasOff, biasRowStride, biasColStride, beta, relu ? Act.RELU : Act.NONE, 0f, null);
         }
 
         /** {@code C = alpha·A·B}, optionally followed by ReLU. */
@@ -67,7 +96,27 @@ public final class Gemm {
         }
 
         public Epilogue withRelu(boolean relu) {
-            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, relu);
+            return withAct(relu ? Act.RELU : Act.NONE, 0f);
+        }
+
+        public Epilogue withAct(Act newAct, float newActAlpha) {
+            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, newAct, newActAlpha, residual);
+        }
+
+        /** The same epilogue, adding {@code res} (laid out like C) before the activation. */
+        public Epilogue withResidual(MemorySegment res) {
+            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, act, actAlpha, res);
+        }
+
+        /** True when the activation is ReLU. */
+        public boolean relu() {
+            return act == Act.RELU;
+        }
+
+        /** True when the micro-kernel can apply all of it on its accumulators (see {@link Gemm}). */
+        boolean inRegisters() {
+            boolean simpleBias = bias == null || beta == 1f && (biasColStride == 0 ? biasRowStride != 0 : biasRowStride == 0);
+            return alpha == 1f && simpleBias && (act == Act.NONE || act == Act.RELU);
         }
     }
 
@@ -99,28 +148,19 @@ public final class Gemm {
             gemv(c, cOff, ldc, a, aOff, lda, b, bOff, m, k, ep);
             return;
         }
-        long ars = transA ? 1 : lda;
-        long acs = transA ? lda : 1;
-        if (!transB) {
-            for (int j = 0; j < n; j += NR) {
-                panel(c, cOff, ldc, a, aOff, ars, acs, b, bOff + j, ldb, m, j, Math.min(NR, n - j), k, ep);
-            }
-            return;
-        }
-        // B's columns are strided: pack one panel at a time into a scratch that stays in cache.
-        {
-            MemorySegment scratch = Scratch.get(1, (long) Math.max(k, 1) * NR * Float.BYTES);
-            for (int j = 0; j < n; j += NR) {
-                int w = Math.min(NR, n - j);
-                packPanel(scratch, 0, b, bOff, ldb, true, j, w, k);
-                panel(c, cOff, ldc, a, aOff, ars, acs, scratch, 0, NR, m, j, w, k, ep);
-            }
-        }
+        MemorySegment pb = Scratch.get(SLOT_B, packedSize(n, k) * Float.BYTES);
+        packB(pb, 0, b, bOff, ldb, transB, n, k);
+        multiplyPackedB(c, cOff, ldc, a, aOff, lda, transA, pb, 0, m, n, k, ep);
     }
 
     /** Floats needed to pack a [k×n] B into panels: {@code ceil(n / NR) · NR · k}. */
     public static long packedSize(int n, int k) {
         return (long) ((n + NR - 1) / NR) * NR * k;
+    }
+
+    /** Floats needed to pack an [m×k] A into strips: {@code ceil(m / MR) · MR · k}. */
+    public static long packedASize(int m, int k) {
+        return (long) ((m + MR - 1) / MR) * MR * k;
     }
 
     /**
@@ -131,6 +171,32 @@ public final class Gemm {
             int n, int k) {
         for (int j = 0; j < n; j += NR) {
             packPanel(dst, dstOff + (long) (j / NR) * NR * k, b, bOff, ldb, transB, j, Math.min(NR, n - j), k);
+        }
+    }
+
+    /**
+     * Packs op(A) ([m×k]; stored [k×m] when {@code transA}) into strips of {@link #MR} rows: strip {@code s}
+     * starts at {@code s·MR·k} and holds, for each p in [0, k), A[s·MR + r][p] for r in [0, MR), zero past row m.
+     */
+    public static void packA(MemorySegment dst, long dstOff, MemorySegment a, long aOff, long lda, boolean transA,
+            int m, int k) {
+        long ars = transA ? 1 : lda;
+        long acs = transA ? lda : 1;
+        for (int i = 0; i < m; i += MR) {
+            long strip = dstOff + (long) (i / MR) * MR * k;
+            for (int r = 0; r < MR; r++) {
+                long d = strip + r;
+                if (i + r < m) {
+                    long src = aOff + (i + r) * ars;
+                    for (int p = 0; p < k; p++, d += MR, src += acs) {
+                        dst.setAtIndex(FL, d, a.getAtIndex(FL, src));
+                    }
+                } else {
+                    for (int p = 0; p < k; p++, d += MR) {
+                        dst.setAtIndex(FL, d, 0f);
+                    }
+                }
+            }
         }
     }
 
@@ -145,11 +211,254 @@ public final class Gemm {
         if (m <= 0 || n <= 0) {
             return;
         }
-        long ars = transA ? 1 : lda;
-        long acs = transA ? lda : 1;
-        for (int j = 0; j < n; j += NR) {
-            long p = packedOff + (long) (j / NR) * NR * k;
-            panel(c, cOff, ldc, a, aOff, ars, acs, packed, p, NR, m, j, Math.min(NR, n - j), k, ep);
+        multiplyPackedB(c, cOff, ldc, a, aOff, lda, transA, packed, packedOff, m, n, k, ep);
+    }
+
+    /** Applies {@code ep} in place to C[0..m, 0..n), which holds plain sums A·B. */
+    public static void applyEpilogue(MemorySegment c, long cOff, long ldc, int m, int n, Epilogue ep) {
+        if (Vectors.SCALAR) {
+            GemmRef.applyEpilogue(c, cOff, ldc, m, n, ep);
+            return;
+        }
+        finish(c, cOff, ldc, 0, 0, m, n, ep);
+    }
+
+    private static void multiplyPackedB(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, long lda,
+            boolean transA, MemorySegment pb, long pbOff, int m, int n, int k, Epilogue ep) {
+        if (k == 0) {
+            zero(c, cOff, ldc, m, n);
+            finish(c, cOff, ldc, 0, 0, m, n, ep);
+            return;
+        }
+        MemorySegment pa = Scratch.get(SLOT_A, packedASize(m, k) * Float.BYTES);
+        packA(pa, 0, a, aOff, lda, transA, m, k);
+        multiplyPacked(c, cOff, ldc, 0, m, 0, n, pa, 0, pb, pbOff, k, ep);
+    }
+
+    /**
+     * C = epilogue(A·B) for packed A ({@link #packA} at {@code paOff}) and packed B ({@link #packB} at
+     * {@code pbOff}), split across the session's threads. Element (i, j), for local i in [0, m) and j in [0, n),
+     * is C[cOff + (rowBase + i)·ldc + colBase + j]; the epilogue indexes its bias by (rowBase + i, colBase + j).
+     */
+    static void multiplyPacked(MemorySegment c, long cOff, long ldc, int rowBase, int m, int colBase, int n,
+            MemorySegment pa, long paOff, MemorySegment pb, long pbOff, int k, Epilogue ep) {
+        int strips = (m + MR - 1) / MR;
+        int panels = (n + NR - 1) / NR;
+        int tasks = Parallel.tasksFor((long) m * n * k, Math.max(strips, panels));
+        if (tasks <= 1) {
+            block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, 0, strips, pb, pbOff, 0, panels, k, ep);
+            return;
+        }
+        boolean byPanels = panels >= tasks;
+        int units = byPanels ? panels : strips;
+        Parallel.forEach(tasks, t -> {
+            int u0 = (int) ((long) units * t / tasks), u1 = (int) ((long) units * (t + 1) / tasks);
+            if (byPanels) {
+                block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, 0, strips, pb, pbOff, u0, u1, k, ep);
+            } else {
+                block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, u0, u1, pb, pbOff, 0, panels, k, ep);
+            }
+        });
+    }
+
+    /**
+     * The tiles of strips [s0, s1) × panels [q0, q1), on the calling thread. Coordinates as in
+     * {@link #multiplyPacked}; strip s and panel q are the s-th and q-th after {@code paOff} and {@code pbOff}.
+     */
+    static void block(MemorySegment c, long cOff, long ldc, int rowBase, int m, int colBase, int n,
+            MemorySegment pa, long paOff, int s0, int s1, MemorySegment pb, long pbOff, int q0, int q1,
+            int k, Epilogue ep) {
+        int kBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        boolean fast = ep.inRegisters();
+        int biasInit = !fast || ep.bias() == null ? INIT_ZERO : ep.biasColStride() == 0 ? INIT_ROW_BIAS : INIT_COL_BIAS;
+        MemorySegment tileBuf = null;
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            boolean first = pc == 0;
+            boolean last = pc + kc == k;
+            for (int ic = s0; ic < s1; ic += MC_STRIPS) {
+                int ie = Math.min(s1, ic + MC_STRIPS);
+                for (int q = q0; q < q1; q++) {
+                    int col = q * NR;
+                    int w = Math.min(NR, n - col);
+                    long bByte = (pbOff + (long) q * NR * k + (long) pc * NR) * Float.BYTES;
+                    for (int s = ic; s < ie; s++) {
+                        int row = s * MR;
+                        int h = Math.min(MR, m - row);
+                        long aByte = (paOff + (long) s * MR * k + (long) pc * MR) * Float.BYTES;
+                        int gi = rowBase + row;
+                        int gj = colBase + col;
+                        long cIdx = cOff + gi * ldc + gj;
+                        if (h == MR && w == NR) {
+                            int init = first ? biasInit : INIT_C;
+                            MemorySegment bias = init == INIT_ROW_BIAS || init == INIT_COL_BIAS ? ep.bias() : null;
+                            long biasIdx = init == INIT_ROW_BIAS ? ep.biasOff() + gi * ep.biasRowStride()
+                                    : ep.biasOff() + gj;
+                            boolean inRegs = last && fast;
+                            tile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, init, bias, biasIdx, ep.biasRowStride(),
+                                    inRegs ? ep.residual() : null, inRegs && ep.act() == Act.RELU);
+                            if (last && !fast) {
+                                finish(c, cOff, ldc, gi, gj, h, w, ep);
+                            }
+                        } else {
+                            if (tileBuf == null) {
+                                tileBuf = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
+                            }
+                            edgeTile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, h, w, first, tileBuf);
+                            if (last) {
+                                finish(c, cOff, ldc, gi, gj, h, w, ep);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A tile cut by the edge of C: computed whole in {@code t} (MR × NR), then its h × w corner copied out. */
+    private static void edgeTile(MemorySegment pa, long aByte, MemorySegment pb, long bByte, int kc,
+            MemorySegment c, long cIdx, long ldc, int h, int w, boolean first, MemorySegment t) {
+        if (!first) {
+            for (int r = 0; r < h; r++) {
+                MemorySegment.copy(c, (cIdx + r * ldc) * Float.BYTES, t, (long) r * NR * Float.BYTES, (long) w * Float.BYTES);
+            }
+        }
+        tile(pa, aByte, pb, bByte, kc, t, 0, NR, first ? INIT_ZERO : INIT_C, null, 0, 0, null, false);
+        for (int r = 0; r < h; r++) {
+            MemorySegment.copy(t, (long) r * NR * Float.BYTES, c, (cIdx + r * ldc) * Float.BYTES, (long) w * Float.BYTES);
+        }
+    }
+
+    // ---- the hot spot: an MR×NRV register tile, FMA over kc steps ----
+    // Everything is written out in one method: a vector that crosses a call the JIT does not inline is boxed,
+    // and the tile then runs the Vector API's slow fallback (measured: 12 GFLOP/s instead of 100).
+    private static void tile(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc,
+            MemorySegment c, long cIdx, long ldc, int init, MemorySegment bias, long biasIdx, long biasStride,
+            MemorySegment res, boolean relu) {
+        final long vb = (long) L * Float.BYTES;
+        final long rb = ldc * Float.BYTES;
+        final long c0 = cIdx * Float.BYTES, c1 = c0 + rb, c2 = c1 + rb, c3 = c2 + rb;
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        if (init == INIT_C) {
+            c00 = FloatVector.fromMemorySegment(F, c, c0, NO);
+            c01 = FloatVector.fromMemorySegment(F, c, c0 + vb, NO);
+            c02 = FloatVector.fromMemorySegment(F, c, c0 + 2 * vb, NO);
+            c10 = FloatVector.fromMemorySegment(F, c, c1, NO);
+            c11 = FloatVector.fromMemorySegment(F, c, c1 + vb, NO);
+            c12 = FloatVector.fromMemorySegment(F, c, c1 + 2 * vb, NO);
+            c20 = FloatVector.fromMemorySegment(F, c, c2, NO);
+            c21 = FloatVector.fromMemorySegment(F, c, c2 + vb, NO);
+            c22 = FloatVector.fromMemorySegment(F, c, c2 + 2 * vb, NO);
+            c30 = FloatVector.fromMemorySegment(F, c, c3, NO);
+            c31 = FloatVector.fromMemorySegment(F, c, c3 + vb, NO);
+            c32 = FloatVector.fromMemorySegment(F, c, c3 + 2 * vb, NO);
+        } else if (init == INIT_ROW_BIAS) {
+            c00 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx));
+            c10 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + biasStride));
+            c20 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + 2 * biasStride));
+            c30 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + 3 * biasStride));
+            c01 = c00; c02 = c00; c11 = c10; c12 = c10; c21 = c20; c22 = c20; c31 = c30; c32 = c30;
+        } else if (init == INIT_COL_BIAS) {
+            long bo = biasIdx * Float.BYTES;
+            c00 = FloatVector.fromMemorySegment(F, bias, bo, NO);
+            c01 = FloatVector.fromMemorySegment(F, bias, bo + vb, NO);
+            c02 = FloatVector.fromMemorySegment(F, bias, bo + 2 * vb, NO);
+            c10 = c00; c11 = c01; c12 = c02; c20 = c00; c21 = c01; c22 = c02; c30 = c00; c31 = c01; c32 = c02;
+        } else {
+            c00 = FloatVector.zero(F);
+            c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
+            c30 = c00; c31 = c00; c32 = c00;
+        }
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += 3 * vb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+        }
+        if (res != null) {
+            c00 = c00.add(FloatVector.fromMemorySegment(F, res, c0, NO));
+            c01 = c01.add(FloatVector.fromMemorySegment(F, res, c0 + vb, NO));
+            c02 = c02.add(FloatVector.fromMemorySegment(F, res, c0 + 2 * vb, NO));
+            c10 = c10.add(FloatVector.fromMemorySegment(F, res, c1, NO));
+            c11 = c11.add(FloatVector.fromMemorySegment(F, res, c1 + vb, NO));
+            c12 = c12.add(FloatVector.fromMemorySegment(F, res, c1 + 2 * vb, NO));
+            c20 = c20.add(FloatVector.fromMemorySegment(F, res, c2, NO));
+            c21 = c21.add(FloatVector.fromMemorySegment(F, res, c2 + vb, NO));
+            c22 = c22.add(FloatVector.fromMemorySegment(F, res, c2 + 2 * vb, NO));
+            c30 = c30.add(FloatVector.fromMemorySegment(F, res, c3, NO));
+            c31 = c31.add(FloatVector.fromMemorySegment(F, res, c3 + vb, NO));
+            c32 = c32.add(FloatVector.fromMemorySegment(F, res, c3 + 2 * vb, NO));
+        }
+        if (relu) {
+            // ReLU and HeLU share this forward: one branch-free max per accumulator.
+            FloatVector z = FloatVector.zero(F);
+            c00 = c00.max(z); c01 = c01.max(z); c02 = c02.max(z); c10 = c10.max(z); c11 = c11.max(z); c12 = c12.max(z);
+            c20 = c20.max(z); c21 = c21.max(z); c22 = c22.max(z); c30 = c30.max(z); c31 = c31.max(z); c32 = c32.max(z);
+        }
+        c00.intoMemorySegment(c, c0, NO);
+        c01.intoMemorySegment(c, c0 + vb, NO);
+        c02.intoMemorySegment(c, c0 + 2 * vb, NO);
+        c10.intoMemorySegment(c, c1, NO);
+        c11.intoMemorySegment(c, c1 + vb, NO);
+        c12.intoMemorySegment(c, c1 + 2 * vb, NO);
+        c20.intoMemorySegment(c, c2, NO);
+        c21.intoMemorySegment(c, c2 + vb, NO);
+        c22.intoMemorySegment(c, c2 + 2 * vb, NO);
+        c30.intoMemorySegment(c, c3, NO);
+        c31.intoMemorySegment(c, c3 + vb, NO);
+        c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /**
+     * The whole epilogue, in place, on C's rows [row, row + h) and columns [col, col + w) (global coordinates),
+     * which hold plain sums. Used for edge tiles and for epilogues the micro-kernel does not apply itself.
+     */
+    private static void finish(MemorySegment c, long cOff, long ldc, int row, int col, int h, int w, Epilogue ep) {
+        float alpha = ep.alpha();
+        MemorySegment bias = ep.bias();
+        MemorySegment res = ep.residual();
+        FloatVector beta = FloatVector.broadcast(F, ep.beta());
+        for (int r = 0; r < h; r++) {
+            long i = row + r;
+            long ci = cOff + i * ldc + col;
+            long bi = ep.biasOff() + i * ep.biasRowStride() + (ep.biasColStride() == 0 ? 0 : col);
+            if (alpha != 1f || bias != null || res != null) {
+                for (int j = 0; j < w; j += L) {
+                    VectorMask<Float> mask = F.indexInRange(j, w);
+                    long at = (ci + j) * Float.BYTES;
+                    FloatVector v = FloatVector.fromMemorySegment(F, c, at, NO, mask);
+                    if (alpha != 1f) {
+                        v = v.mul(alpha);
+                    }
+                    if (bias != null) {
+                        FloatVector bv = ep.biasColStride() == 0 ? FloatVector.broadcast(F, bias.getAtIndex(FL, bi))
+                                : FloatVector.fromMemorySegment(F, bias, (bi + j) * Float.BYTES, NO, mask);
+                        v = bv.fma(beta, v);
+                    }
+                    if (res != null) {
+                        v = v.add(FloatVector.fromMemorySegment(F, res, at, NO, mask));
+                    }
+                    v.intoMemorySegment(c, at, NO, mask);
+                }
+            }
+            switch (ep.act()) {
+                case NONE -> { }
+                case RELU -> Activation.relu(c, ci, c, ci, w);
+                case LEAKY_RELU -> Activation.leakyRelu(c, ci, c, ci, w, ep.actAlpha());
+                case SIGMOID -> Activation.sigmoid(c, ci, c, ci, w);
+                case GELU -> Activation.gelu(c, ci, c, ci, w);
+                case GELU_TANH -> Activation.geluTanh(c, ci, c, ci, w);
+            }
         }
     }
 
@@ -163,25 +472,23 @@ public final class Gemm {
             FloatVector s1 = s0;
             int p = 0;
             for (; p + 2 * L <= k; p += 2 * L) {
-                s0 = load(a, row + p).fma(load(b, bOff + p), s0);
-                s1 = load(a, row + p + L).fma(load(b, bOff + p + L), s1);
+                s0 = FloatVector.fromMemorySegment(F, a, (row + p) * 4, NO).fma(FloatVector.fromMemorySegment(F, b, (bOff + p) * 4, NO), s0);
+                s1 = FloatVector.fromMemorySegment(F, a, (row + p + L) * 4, NO).fma(FloatVector.fromMemorySegment(F, b, (bOff + p + L) * 4, NO), s1);
             }
             for (; p < bound; p += L) {
-                s0 = load(a, row + p).fma(load(b, bOff + p), s0);
+                s0 = FloatVector.fromMemorySegment(F, a, (row + p) * 4, NO).fma(FloatVector.fromMemorySegment(F, b, (bOff + p) * 4, NO), s0);
             }
             if (p < k) {
                 VectorMask<Float> mask = F.indexInRange(p, k);
-                s1 = load(a, row + p, mask).fma(load(b, bOff + p, mask), s1);
+                s1 = FloatVector.fromMemorySegment(F, a, (row + p) * 4, NO, mask).fma(FloatVector.fromMemorySegment(F, b, (bOff + p) * 4, NO, mask), s1);
             }
-            float v = s0.add(s1).reduceLanes(VectorOperators.ADD) * ep.alpha();
-            if (ep.bias() != null) {
-                v += ep.beta() * ep.bias().getAtIndex(FL, ep.biasOff() + i * ep.biasRowStride());
-            }
-            c.setAtIndex(FL, cOff + i * ldc, ep.relu() ? Math.max(v, 0f) : v);
+            c.setAtIndex(FL, cOff + i * ldc, s0.add(s1).reduceLanes(VectorOperators.ADD));
         }
+        finish(c, cOff, ldc, 0, 0, m, 1, ep);
     }
 
-    private static void packPanel(MemorySegment dst, long dOff, MemorySegment b, long bOff, long ldb,
+    /** Copies columns [j, j + w) of op(B) into a panel of NR columns at {@code dOff}, zero-padding the rest. */
+    static void packPanel(MemorySegment dst, long dOff, MemorySegment b, long bOff, long ldb,
             boolean transB, int j, int w, int k) {
         for (int p = 0; p < k; p++) {
             long row = dOff + (long) p * NR;
@@ -199,158 +506,9 @@ public final class Gemm {
         }
     }
 
-    /** C[0..m, j..j+w) from one B panel whose first column is at {@code bOff} and rows {@code brs} apart. */
-    private static void panel(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, long ars, long acs,
-            MemorySegment b, long bOff, long brs, int m, int j, int w, int k, Epilogue ep) {
-        if (w < NR && brs != NR) {
-            // The edge panel of an unpacked B: copy it zero-padded to NR columns, so that the tiles load whole
-            // vectors (masked loads in the k loop defeat the JIT) and only the stores are masked.
-            MemorySegment padded = Scratch.get(1, (long) Math.max(k, 1) * NR * Float.BYTES);
-            packPanel(padded, 0, b, bOff, brs, false, 0, w, k);
-            b = padded;
-            bOff = 0;
-            brs = NR;
+    private static void zero(MemorySegment c, long cOff, long ldc, int m, int n) {
+        for (int i = 0; i < m; i++) {
+            c.asSlice((cOff + i * ldc) * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
         }
-        int i = 0;
-        if (w == NR) {
-            for (; i + MR <= m; i += MR) {
-                tile4(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j);
-            }
-            for (; i < m; i++) {
-                tile1(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j);
-            }
-        } else {
-            for (; i + MR <= m; i += MR) {
-                tile4Masked(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j,
-                        w);
-            }
-            for (; i < m; i++) {
-                tile1Masked(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j, w);
-            }
-        }
-    }
-
-    private static FloatVector load(MemorySegment s, long idx) {
-        return FloatVector.fromMemorySegment(F, s, idx * Float.BYTES, NO);
-    }
-
-    private static FloatVector load(MemorySegment s, long idx, VectorMask<Float> mask) {
-        return FloatVector.fromMemorySegment(F, s, idx * Float.BYTES, NO, mask);
-    }
-
-
-    // ---- the hot spot: an MR×NRV register tile, FMA over k ----
-    // Vector loads are written out rather than called through helpers: a vector (or mask) that crosses a call
-    // the JIT does not inline is boxed, and the tile then runs the Vector API's slow fallback.
-    private static void tile4(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars, long acs,
-            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
-        long bp = bIdx;
-        long ap = 0;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector b0 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO), b1 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO), b2 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO);
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, a0 + ap));
-            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a1 + ap));
-            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a2 + ap));
-            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
-            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
-        }
-        store3(c00, c01, c02, c, cIdx, ep, row, col);
-        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col);
-        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col);
-        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col);
-    }
-
-    private static void tile1(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
-            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
-        long bp = bIdx;
-        long ap = aIdx;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, ap));
-            c00 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO).fma(x, c00);
-            c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
-            c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
-        }
-        store3(c00, c01, c02, c, cIdx, ep, row, col);
-    }
-
-    private static void tile4Masked(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars,
-            long acs, MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
-        // Masks are made here, not passed in: the JIT intrinsifies masked loads only for masks of a known type.
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
-        long bp = bIdx;
-        long ap = 0;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector b0 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO), b1 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO), b2 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO);
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, a0 + ap));
-            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a1 + ap));
-            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a2 + ap));
-            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
-            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
-        }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
-        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col, w);
-        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col, w);
-        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col, w);
-    }
-
-    private static void tile1Masked(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
-            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
-        long bp = bIdx;
-        long ap = aIdx;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, ap));
-            c00 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO).fma(x, c00);
-            c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
-            c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
-        }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
-    }
-
-    // ---- the epilogue, on one tile row ----
-    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
-            Epilogue ep, int row, int col) {
-        finish(v0, ep, row, col, L).intoMemorySegment(c, cIdx * Float.BYTES, NO);
-        finish(v1, ep, row, col + L, L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO);
-        finish(v2, ep, row, col + 2 * L, L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO);
-    }
-
-    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
-            Epilogue ep, int row, int col, int w) {
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        finish(v0, ep, row, col, w).intoMemorySegment(c, cIdx * Float.BYTES, NO, m0);
-        finish(v1, ep, row, col + L, w - L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO, m1);
-        finish(v2, ep, row, col + 2 * L, w - 2 * L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO, m2);
-    }
-
-    /** alpha, bias and ReLU on the accumulators of C[row, col..col+L); {@code valid} lanes hold real columns. */
-    private static FloatVector finish(FloatVector acc, Epilogue ep, int row, int col, int valid) {
-        FloatVector v = ep.alpha() == 1f ? acc : acc.mul(ep.alpha());
-        MemorySegment bias = ep.bias();
-        if (bias != null) {
-            long idx = ep.biasOff() + row * ep.biasRowStride();
-            FloatVector bv;
-            if (ep.biasColStride() == 0) {
-                bv = FloatVector.broadcast(F, bias.getAtIndex(FL, idx));
-            } else {
-                bv = valid >= L ? FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO) : FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO, F.indexInRange(0, valid));
-            }
-            v = bv.fma(FloatVector.broadcast(F, ep.beta()), v);
-        }
-        return ep.relu() ? v.max(0f) : v;
     }
 }

@@ -14,11 +14,12 @@ public final class Im2col {
     }
 
     /**
-     * Fills col[r][j] (row stride {@code cols}) for rows r in [0, cg * taps) and output positions p0 + j,
-     * j in [0, cols), from the {@code cg} channels that start at element {@code inOff} of {@code in}. Taps that
-     * fall in the padding read 0.
+     * Fills col[colOff + r * ld + j] for rows r in [0, cg * taps) and output positions p0 + j, j in [0, cols),
+     * from the {@code cg} channels that start at element {@code inOff} of {@code in}; columns [cols, ld) are
+     * zeroed (a partial {@link Gemm} panel). Taps that fall in the padding read 0.
      */
-    public static void fill(MemorySegment col, MemorySegment in, long inOff, ConvGeometry g, int cg, long p0, int cols) {
+    public static void fill(MemorySegment col, long colOff, int ld, MemorySegment in, long inOff, ConvGeometry g,
+            int cg, long p0, int cols) {
         long plane = (long) g.outH * g.outW;
         int od = (int) (p0 / plane);
         int oh = (int) (p0 % plane / g.outW);
@@ -27,7 +28,7 @@ public final class Im2col {
         while (j < cols) {
             // A run of positions on one output row shares its input rows.
             int run = Math.min(g.outW - ow, cols - j);
-            long dst = j;
+            long dst = colOff + j;
             for (int ci = 0; ci < cg; ci++) {
                 long chan = inOff + (long) ci * g.inSpatial();
                 for (int kd = 0; kd < g.kD; kd++) {
@@ -36,7 +37,7 @@ public final class Im2col {
                         int ih = oh * g.strideH - g.padH + kh * g.dilH;
                         boolean inside = id >= 0 && id < g.inD && ih >= 0 && ih < g.inH;
                         long src = chan + ((long) id * g.inH + ih) * g.inW;
-                        for (int kw = 0; kw < g.kW; kw++, dst += cols) {
+                        for (int kw = 0; kw < g.kW; kw++, dst += ld) {
                             if (inside) {
                                 row(col, dst, in, src, ow * g.strideW - g.padW + kw * g.dilW, g.strideW, g.inW, run);
                             } else {
@@ -51,6 +52,12 @@ public final class Im2col {
             if (++oh == g.outH) {
                 oh = 0;
                 od++;
+            }
+        }
+        if (cols < ld) {
+            long rows = (long) cg * g.kernelSize();
+            for (long r = 0; r < rows; r++) {
+                zero(col, colOff + r * ld + cols, ld - cols);
             }
         }
     }

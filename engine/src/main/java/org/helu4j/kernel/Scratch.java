@@ -12,8 +12,8 @@ import java.lang.foreign.MemorySegment;
  * different slot.
  */
 public final class Scratch {
-    /** Slots: 0 for a convolution's columns, 1 for GEMM packing, 2-3 free for other kernels. */
-    public static final int SLOTS = 4;
+    /** Slots: 0 a convolution's columns, 1 GEMM's packed B, 2-3 pools and resizes, 4 GEMM's packed A, 5 its edge tile. */
+    public static final int SLOTS = 6;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
 

@@ -1,25 +1,41 @@
 package org.helu4j.op;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.helu4j.Tensor;
 import org.helu4j.UnsupportedOperatorException;
 import org.helu4j.graph.Node;
+import org.helu4j.kernel.Binary;
+import org.helu4j.kernel.Broadcast;
 import org.helu4j.kernel.Conv;
 import org.helu4j.kernel.ConvGeometry;
-import org.helu4j.kernel.Scratch;
+import org.helu4j.kernel.Gemm;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
-/** ONNX Conv (opsets 1 to 17): X [N, C, spatial...], W [M, C/group, k...], optional B [M]; 1-D to 3-D. */
+/**
+ * ONNX Conv (opsets 1 to 17): X [N, C, spatial...], W [M, C/group, k...], optional B [M]; 1-D to 3-D. After
+ * {@code FuseResidual}, input 3 is a value added to the result before the fused activation.
+ */
 final class ConvOp extends Op {
+    private static final int RESIDUAL = 3;
+
     private final ConvWindow window;
     private final int group;
-    private final boolean relu;
-    /** The geometry of the last run, reused while the shapes repeat, so that a steady run allocates nothing. */
-    private volatile LastGeometry last;
+    private final Gemm.Act act;
+    private final float actAlpha;
+    private final boolean residual;
+    /** The weights packed for the kernel at load time, when W is a constant of the model. */
+    private volatile PackedWeights packed;
+    /** The state of the last run, reused while it repeats, so that a steady run allocates nothing. */
+    private volatile Last last;
 
-    private record LastGeometry(Shape x, Shape w, ConvGeometry geometry) {
+    private record PackedWeights(Tensor source, MemorySegment strips) {
+    }
+
+    private record Last(Shape x, Shape w, ConvGeometry geometry, MemorySegment bias, MemorySegment res,
+            Gemm.Epilogue epilogue, Broadcast residualPlan) {
     }
 
     ConvOp(Node node) throws UnsupportedOperatorException {
@@ -30,7 +46,9 @@ final class ConvOp extends Op {
             throw new IllegalArgumentException("attribute group must be positive, not " + g);
         }
         group = (int) g;
-        relu = fusedRelu(node);
+        act = fusedActivation(node);
+        actAlpha = fusedActivationAlpha(node);
+        residual = node.attributes().has(FUSED_RESIDUAL);
     }
 
     @Override
@@ -44,24 +62,65 @@ final class ConvOp extends Op {
         }
         Shape x = ctx.shape(0);
         ConvGeometry g = geometry(x, ctx.shape(1), bias);
-        ctx.output(0, DType.FLOAT32, Shape.of(ConvWindow.outputDims(g, x.rank() - 2)));
+        Shape y = Shape.of(ConvWindow.outputDims(g, x.rank() - 2));
+        if (residual) {
+            if (!ctx.has(RESIDUAL)) {
+                throw new IllegalArgumentException("the fused residual input is missing");
+            }
+            requireFloat(ctx, RESIDUAL, "residual");
+            Broadcast.plan(y, y, ctx.shape(RESIDUAL));  // throws unless it broadcasts to the output
+        }
+        ctx.output(0, DType.FLOAT32, y);
+        if (packed == null && GemmPackedB.isLoadTimeConstant(ctx, 1, 0)) {
+            MemorySegment strips = Arena.ofAuto().allocate(Math.max(1, Conv.packedWeightFloats(g)) * Float.BYTES,
+                    Tensor.ALIGNMENT);
+            Conv.packWeights(strips, ctx.value(1).segment(), g);
+            packed = new PackedWeights(ctx.value(1), strips);
+        }
     }
 
     @Override
     public void run(Tensor[] in, Tensor[] out) {
         Tensor b = in.length > 2 ? in[2] : null;
-        LastGeometry cached = last;
-        ConvGeometry g;
-        if (cached != null && cached.x.equals(in[0].shape()) && cached.w.equals(in[1].shape())) {
-            g = cached.geometry;
-        } else {
-            g = geometry(in[0].shape(), in[1].shape(), b == null ? null : b.shape());
-            last = new LastGeometry(in[0].shape(), in[1].shape(), g);
+        Tensor r = residual ? in[RESIDUAL] : null;
+        Last state = state(in[0].shape(), in[1].shape(), b, r, out[0].shape());
+        PackedWeights p = packed;
+        MemorySegment strips = p != null && p.source == in[1] ? p.strips : null;
+        MemorySegment y = out[0].segment();
+        if (state.residualPlan == null) {
+            Conv.conv(y, in[0].segment(), in[1].segment(), strips, state.geometry, state.epilogue);
+            return;
         }
+        // A residual that only broadcasts to the output: add it after the bias, then activate.
+        Conv.conv(y, in[0].segment(), in[1].segment(), strips, state.geometry, state.epilogue.withAct(Gemm.Act.NONE, 0f));
+        Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
+        if (act != Gemm.Act.NONE) {
+            long n = out[0].shape().size();
+            Gemm.applyEpilogue(y, 0, n, 1, (int) n, Gemm.Epilogue.NONE.withAct(act, actAlpha));
+        }
+    }
+
+    private Last state(Shape x, Shape w, Tensor b, Tensor r, Shape y) {
         MemorySegment bias = b == null ? null : b.segment();
-        long floats = Conv.scratchFloats(g);
-        MemorySegment scratch = floats == 0 ? MemorySegment.NULL : Scratch.get(0, floats * 4);
-        Conv.conv(out[0].segment(), in[0].segment(), in[1].segment(), bias, g, relu, scratch);
+        MemorySegment res = r == null ? null : r.segment();
+        Last cached = last;
+        if (cached != null && cached.x.equals(x) && cached.w.equals(w) && cached.bias == bias && cached.res == res) {
+            return cached;
+        }
+        ConvGeometry g = geometry(x, w, b == null ? null : b.shape());
+        Gemm.Epilogue ep = (bias == null ? Gemm.Epilogue.NONE : Gemm.Epilogue.rowBias(bias, 0, false))
+                .withAct(act, actAlpha);
+        Broadcast plan = null;
+        if (r != null) {
+            if (r.shape().equals(y)) {
+                ep = ep.withResidual(res);
+            } else {
+                plan = Broadcast.plan(y, y, r.shape());
+            }
+        }
+        Last s = new Last(x, w, g, bias, res, ep, plan);
+        last = s;
+        return s;
     }
 
     private ConvGeometry geometry(Shape x, Shape w, Shape bias) {

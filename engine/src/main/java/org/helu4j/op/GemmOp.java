@@ -19,7 +19,8 @@ final class GemmOp extends Op {
     private final boolean transA;
     private final boolean transB;
     private volatile GemmPackedB packed;
-    private final boolean relu;
+    private final Gemm.Act act;
+    private final float actAlpha;
     /** The last epilogue built, reused while C and the output shape stay the same (no allocation per run). */
     private volatile CachedEpilogue lastEpilogue;
 
@@ -33,7 +34,8 @@ final class GemmOp extends Op {
         beta = at.getFloat("beta", 1f);
         transA = flag(at, "transA");
         transB = flag(at, "transB");
-        relu = fusedRelu(node);
+        act = fusedActivation(node);
+        actAlpha = fusedActivationAlpha(node);
         flag(at, "broadcast"); // opset < 7: C was broadcast only when asked; broadcasting always is a superset
         if (!node.hasInput(0) || !node.hasInput(1)) {
             throw new IllegalArgumentException("Gemm needs inputs A and B");
@@ -125,10 +127,10 @@ final class GemmOp extends Op {
         }
         Gemm.Epilogue ep;
         if (c == null) {
-            ep = alpha == 1f && !relu ? Gemm.Epilogue.NONE : Gemm.Epilogue.scaled(alpha, relu);
+            ep = Gemm.Epilogue.scaled(alpha, false).withAct(act, actAlpha);
         } else {
             long[] s = biasStrides(c.shape(), m, n);
-            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, relu);
+            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, act, actAlpha, null);
         }
         lastEpilogue = new CachedEpilogue(cs, cShape, m, n, ep);
         return ep;
@@ -136,6 +138,6 @@ final class GemmOp extends Op {
 
     @Override
     public String describe() {
-        return "Gemm" + (relu ? "+Relu" : "") + (transA ? " transA" : "") + (transB ? " transB" : "") + (packed != null ? " (packed B)" : "");
+        return super.describe() + (transA ? " transA" : "") + (transB ? " transB" : "") + (packed != null ? " (packed B)" : "");
     }
 }

@@ -2,6 +2,7 @@ package org.helu4j.op;
 
 import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
+import org.helu4j.kernel.Gemm;
 
 /**
  * One compiled node: attributes parsed and checked once, at load time. An op is immutable and shared by all
@@ -36,21 +37,42 @@ public abstract class Op {
 
     /** For reports and {@code infer inspect}: what this op does beyond its type, e.g. a fused activation. */
     public String describe() {
-        return fusedRelu(node) ? node.opType() + "+Relu" : node.opType();
+        String act = node.attributes().getString(FUSED_ACTIVATION, null);
+        return node.opType() + (node.attributes().has(FUSED_RESIDUAL) ? "+Add" : "") + (act == null ? "" : "+" + act);
     }
 
     /**
-     * True if a graph pass fused a Relu into this node's epilogue ({@code FuseActivation}). Any other fused
-     * activation is refused, so that an op never silently drops one.
+     * The activation a graph pass fused into this node's epilogue ({@code FuseActivation}): Relu, LeakyRelu
+     * (slope in {@link #FUSED_ACTIVATION_ALPHA}), Sigmoid, Gelu or GeluTanh. An unknown name is refused, so that
+     * an op never silently drops one.
      */
-    protected static boolean fusedRelu(Node node) {
+    protected static Gemm.Act fusedActivation(Node node) {
         String fused = node.attributes().getString(FUSED_ACTIVATION, null);
-        if (fused != null && !fused.equals("Relu")) {
-            throw new IllegalArgumentException("cannot fuse activation " + fused + " into " + node.opType());
+        if (fused == null) {
+            return Gemm.Act.NONE;
         }
-        return fused != null;
+        return switch (fused) {
+            case "Relu" -> Gemm.Act.RELU;
+            case "LeakyRelu" -> Gemm.Act.LEAKY_RELU;
+            case "Sigmoid" -> Gemm.Act.SIGMOID;
+            case "Gelu" -> Gemm.Act.GELU;
+            case "GeluTanh" -> Gemm.Act.GELU_TANH;
+            default -> throw new IllegalArgumentException("cannot fuse activation " + fused + " into " + node.opType());
+        };
+    }
+
+    /** LeakyRelu's slope for a fused LeakyRelu (0 otherwise). */
+    protected static float fusedActivationAlpha(Node node) {
+        return node.attributes().getFloat(FUSED_ACTIVATION_ALPHA, 0f);
     }
 
     /** The attribute through which {@code FuseActivation} tells an op to apply an activation in its epilogue. */
     public static final String FUSED_ACTIVATION = "helu4j.activation";
+    /** LeakyRelu's slope, next to {@link #FUSED_ACTIVATION}. */
+    public static final String FUSED_ACTIVATION_ALPHA = "helu4j.activation_alpha";
+    /**
+     * Set by {@code FuseResidual} on a Conv whose output was added to another value: that value is the node's
+     * input 3 and is added before the activation.
+     */
+    public static final String FUSED_RESIDUAL = "helu4j.residual";
 }

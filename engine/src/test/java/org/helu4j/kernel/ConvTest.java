@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.helu4j.kernel.ref.ActivationRef;
 import org.helu4j.kernel.ref.ConvRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@link Conv} (im2col + GEMM, pointwise, depthwise) against {@link ConvRef}, around the vector length. */
 class ConvTest {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final int T = Vectors.LANES;
 
     /** One convolution: spatial arrays are outermost first and of equal length 1 to 3. */
@@ -108,11 +111,55 @@ class ConvTest {
             MemorySegment bias = tc.bias ? random(arena, tc.m, rnd, false) : null;
             MemorySegment expected = filled(arena, outN, SENTINEL);
             MemorySegment actual = filled(arena, outN, SENTINEL);
-            long floats = Conv.scratchFloats(g);
-            MemorySegment scratch = filled(arena, floats, Float.NaN);
             ConvRef.conv(expected, in, w, bias, g, tc.relu);
-            Conv.conv(actual, in, w, bias, g, tc.relu, scratch);
+            Conv.conv(actual, in, w, bias, g, tc.relu);
             assertClose(expected, actual, outN, 1e-5, tc.toString());
+            // The same with the weights packed ahead, as a model's constant weights are at load time.
+            MemorySegment packed = filled(arena, Conv.packedWeightFloats(g), Float.NaN);
+            Conv.packWeights(packed, w, g);
+            MemorySegment prepacked = filled(arena, outN, SENTINEL);
+            Gemm.Epilogue ep = bias == null ? Gemm.Epilogue.scaled(1f, tc.relu) : Gemm.Epilogue.rowBias(bias, 0, tc.relu);
+            Conv.conv(prepacked, in, w, packed, g, ep);
+            assertClose(expected, prepacked, outN, 1e-5, tc + " prepacked");
+        }
+    }
+
+    /**
+     * Every fused epilogue (residual add, then LeakyReLU, Sigmoid, GELU) against the unfused sequence: the plain
+     * reference convolution, then the residual add, then the reference activation.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void fusedEpiloguesMatchTheUnfusedSequence(Case tc) {
+        ConvGeometry g = tc.geometry();
+        Random rnd = new Random(Arrays.hashCode(new int[] {tc.m, tc.c, tc.group, 7}));
+        try (Arena arena = Arena.ofConfined()) {
+            long inN = (long) tc.n * tc.c * g.inSpatial();
+            long wN = (long) tc.m * (tc.c / tc.group) * g.kernelSize();
+            long outN = (long) tc.n * tc.m * g.outSpatial();
+            MemorySegment in = random(arena, inN, rnd, false);
+            MemorySegment w = random(arena, wN, rnd, false);
+            MemorySegment bias = random(arena, tc.m, rnd, false);
+            MemorySegment res = random(arena, outN, rnd, false);
+            MemorySegment plain = filled(arena, outN, SENTINEL);
+            ConvRef.conv(plain, in, w, bias, g, false);
+            for (long i = 0; i < outN; i++) {
+                plain.setAtIndex(F32, i, plain.getAtIndex(F32, i) + res.getAtIndex(F32, i));
+            }
+            for (Gemm.Act act : Gemm.Act.values()) {
+                MemorySegment expected = filled(arena, outN, SENTINEL);
+                switch (act) {
+                    case NONE -> MemorySegment.copy(plain, 0, expected, 0, outN * 4);
+                    case RELU -> ActivationRef.relu(expected, 0, plain, 0, outN);
+                    case LEAKY_RELU -> ActivationRef.leakyRelu(expected, 0, plain, 0, outN, 0.1f);
+                    case SIGMOID -> ActivationRef.sigmoid(expected, 0, plain, 0, outN);
+                    case GELU -> ActivationRef.gelu(expected, 0, plain, 0, outN);
+                    case GELU_TANH -> ActivationRef.geluTanh(expected, 0, plain, 0, outN);
+                }
+                MemorySegment actual = filled(arena, outN, SENTINEL);
+                Conv.conv(actual, in, w, null, g, Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, 0.1f).withResidual(res));
+                assertClose(expected, actual, outN, 1e-5, tc + " " + act + " + residual");
+            }
         }
     }
 

@@ -19,7 +19,7 @@ class GemmTest {
     private static final int T = Vectors.LANES;
     private static final float GUARD = 12345.5f;
 
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena = Arena.ofShared();  // shared: two-thread cases hand it to workers
     private final Random rnd = new Random(42);
 
     @AfterEach
@@ -146,6 +146,48 @@ class GemmTest {
                     check(m, n, k, (t & 1) != 0, (t & 2) != 0, ep, false, null, null);
                     check(m, n, k, (t & 1) != 0, (t & 2) != 0, ep, true, null, null);
                 }
+            }
+        }
+    }
+
+    @Test
+    void activationsAndResidualInTheEpilogue() {
+        int[][] shapes = {{1, 1, 3}, {Gemm.MR, Gemm.NR, T + 1}, {Gemm.MR + 1, 2 * Gemm.NR + 3, 17}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            MemorySegment bias = random(m + n + 4);
+            MemorySegment residual = random(5 + m * (n + 1) + 1);   // laid out like C in check()
+            for (Gemm.Act act : Gemm.Act.values()) {
+                Epilogue[] eps = {
+                    Epilogue.NONE.withAct(act, 0.1f),
+                    Epilogue.rowBias(bias, 2, false).withAct(act, 0.1f).withResidual(residual),
+                    Epilogue.columnBias(bias, 1, false).withAct(act, 0.1f).withResidual(residual),
+                    new Epilogue(0.5f, bias, 1, 1, 0, 2f, act, 0.2f, residual),
+                };
+                for (Epilogue ep : eps) {
+                    check(m, n, k, false, false, ep, false, null, null);
+                    check(m, n, k, true, false, ep, true, null, null);
+                }
+            }
+        }
+    }
+
+    /** Sizes past the cache blocks (k beyond KC, rows beyond one row block), serial and on two threads. */
+    @Test
+    void cacheBlocksAndThreads() {
+        MemorySegment bias = random(300);
+        int[][] shapes = {{Gemm.MC_STRIPS * Gemm.MR + 5, 2 * Gemm.NR + 1, Gemm.KC + 7}, {9, 5 * Gemm.NR, 2 * Gemm.KC + 1}};
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setParallelism(threads);
+            try {
+                for (int[] s : shapes) {
+                    check(s[0], s[1], s[2], false, false, Epilogue.rowBias(bias, 0, true), false, null, null);
+                    check(s[0], s[1], s[2], false, true, Epilogue.columnBias(bias, 0, false), true, null, null);
+                }
+            } finally {
+                Parallel.setParallelism(1);
             }
         }
     }

@@ -25,9 +25,10 @@ public final class GemmRef {
                     float y = b.getAtIndex(FL, bOff + (transB ? (long) j * ldb + p : (long) p * ldb + j));
                     s += (double) x * y;
                 }
-                c.setAtIndex(FL, cOff + i * ldc + j, finish(s, ep, i, j));
+                c.setAtIndex(FL, cOff + i * ldc + j, linear(s, ep, i, j));
             }
         }
+        activate(c, cOff, ldc, m, n, ep);
     }
 
     /** Same contract as {@link Gemm#gemmPacked}: B read from the panel layout that {@link Gemm#packB} writes. */
@@ -43,18 +44,50 @@ public final class GemmRef {
                     float x = a.getAtIndex(FL, aOff + (transA ? (long) p * lda + i : (long) i * lda + p));
                     s += (double) x * packed.getAtIndex(FL, panel + (long) p * nr);
                 }
-                c.setAtIndex(FL, cOff + i * ldc + j, finish(s, ep, i, j));
+                c.setAtIndex(FL, cOff + i * ldc + j, linear(s, ep, i, j));
             }
         }
+        activate(c, cOff, ldc, m, n, ep);
     }
 
-    static float finish(double s, Epilogue ep, int i, int j) {
+    /** Same contract as {@link Gemm#applyEpilogue}. */
+    public static void applyEpilogue(MemorySegment c, long cOff, long ldc, int m, int n, Epilogue ep) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long at = cOff + i * ldc + j;
+                c.setAtIndex(FL, at, linear(c.getAtIndex(FL, at), ep, i, j));
+            }
+        }
+        activate(c, cOff, ldc, m, n, ep);
+    }
+
+    /** alpha·s + beta·bias(i, j), in double, rounded once. */
+    private static float linear(double s, Epilogue ep, int i, int j) {
         double v = ep.alpha() * s;
         if (ep.bias() != null) {
             v += ep.beta() * (double) ep.bias().getAtIndex(FL,
                     ep.biasOff() + i * ep.biasRowStride() + j * ep.biasColStride());
         }
-        float f = (float) v;
-        return ep.relu() ? Math.max(f, 0f) : f;
+        return (float) v;
+    }
+
+    /** The residual add, then the activation, on C's rows. */
+    private static void activate(MemorySegment c, long cOff, long ldc, int m, int n, Epilogue ep) {
+        for (int i = 0; i < m; i++) {
+            long row = cOff + i * ldc;
+            if (ep.residual() != null) {
+                for (int j = 0; j < n; j++) {
+                    c.setAtIndex(FL, row + j, c.getAtIndex(FL, row + j) + ep.residual().getAtIndex(FL, row + j));
+                }
+            }
+            switch (ep.act()) {
+                case NONE -> { }
+                case RELU -> ActivationRef.relu(c, row, c, row, n);
+                case LEAKY_RELU -> ActivationRef.leakyRelu(c, row, c, row, n, ep.actAlpha());
+                case SIGMOID -> ActivationRef.sigmoid(c, row, c, row, n);
+                case GELU -> ActivationRef.gelu(c, row, c, row, n);
+                case GELU_TANH -> ActivationRef.geluTanh(c, row, c, row, n);
+            }
+        }
     }
 }
