@@ -45,7 +45,6 @@ public final class Gemm {
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
     /** Scratch slots (see {@link Scratch}): a call's packed A and packed B, and a worker's edge tile. */
     private static final int SLOT_A = 4, SLOT_B = 1, SLOT_TILE = 5;
-    private static final int INIT_ZERO = 0, INIT_C = 1, INIT_ROW_BIAS = 2, INIT_COL_BIAS = 3;
 
     /** The activation at the end of an epilogue. */
     public enum Act {
@@ -271,7 +270,6 @@ public final class Gemm {
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
         boolean fast = ep.inRegisters();
-        int biasInit = !fast || ep.bias() == null ? INIT_ZERO : ep.biasColStride() == 0 ? INIT_ROW_BIAS : INIT_COL_BIAS;
         MemorySegment tileBuf = null;
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
@@ -291,13 +289,10 @@ public final class Gemm {
                         int gj = colBase + col;
                         long cIdx = cOff + gi * ldc + gj;
                         if (h == MR && w == NR) {
-                            int init = first ? biasInit : INIT_C;
-                            MemorySegment bias = init == INIT_ROW_BIAS || init == INIT_COL_BIAS ? ep.bias() : null;
-                            long biasIdx = init == INIT_ROW_BIAS ? ep.biasOff() + gi * ep.biasRowStride()
-                                    : ep.biasOff() + gj;
-                            boolean inRegs = last && fast;
-                            tile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, init, bias, biasIdx, ep.biasRowStride(),
-                                    inRegs ? ep.residual() : null, inRegs && ep.act() == Act.RELU);
+                            if (first) {
+                                seed(c, cIdx, ldc, fast ? ep : Epilogue.NONE, gi, gj);
+                            }
+                            tile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, last && fast && ep.relu());
                             if (last && !fast) {
                                 finish(c, cOff, ldc, gi, gj, h, w, ep);
                             }
@@ -319,12 +314,17 @@ public final class Gemm {
     /** A tile cut by the edge of C: computed whole in {@code t} (MR × NR), then its h × w corner copied out. */
     private static void edgeTile(MemorySegment pa, long aByte, MemorySegment pb, long bByte, int kc,
             MemorySegment c, long cIdx, long ldc, int h, int w, boolean first, MemorySegment t) {
-        if (!first) {
+        if (first) {
+            FloatVector z = FloatVector.zero(F);
+            for (long i = 0; i < (long) MR * NR; i += L) {
+                z.intoMemorySegment(t, i * Float.BYTES, NO);
+            }
+        } else {
             for (int r = 0; r < h; r++) {
                 MemorySegment.copy(c, (cIdx + r * ldc) * Float.BYTES, t, (long) r * NR * Float.BYTES, (long) w * Float.BYTES);
             }
         }
-        tile(pa, aByte, pb, bByte, kc, t, 0, NR, first ? INIT_ZERO : INIT_C, null, 0, 0, null, false);
+        tile(pa, aByte, pb, bByte, kc, t, 0, NR, false);
         for (int r = 0; r < h; r++) {
             MemorySegment.copy(t, (long) r * NR * Float.BYTES, c, (cIdx + r * ldc) * Float.BYTES, (long) w * Float.BYTES);
         }
@@ -332,44 +332,26 @@ public final class Gemm {
 
     // ---- the hot spot: an MR×NRV register tile, FMA over kc steps ----
     // Everything is written out in one method: a vector that crosses a call the JIT does not inline is boxed,
-    // and the tile then runs the Vector API's slow fallback (measured: 12 GFLOP/s instead of 100).
+    // and the tile then runs the Vector API's slow fallback (measured: 12 GFLOP/s instead of 100). The method is
+    // also kept small (C accumulates from memory; bias and residual are seeded there first): a larger one failed
+    // C1 ("out of virtual registers") and never reached C2 in a whole-model run.
     private static void tile(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc,
-            MemorySegment c, long cIdx, long ldc, int init, MemorySegment bias, long biasIdx, long biasStride,
-            MemorySegment res, boolean relu) {
+            MemorySegment c, long cIdx, long ldc, boolean relu) {
         final long vb = (long) L * Float.BYTES;
         final long rb = ldc * Float.BYTES;
         final long c0 = cIdx * Float.BYTES, c1 = c0 + rb, c2 = c1 + rb, c3 = c2 + rb;
-        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-        if (init == INIT_C) {
-            c00 = FloatVector.fromMemorySegment(F, c, c0, NO);
-            c01 = FloatVector.fromMemorySegment(F, c, c0 + vb, NO);
-            c02 = FloatVector.fromMemorySegment(F, c, c0 + 2 * vb, NO);
-            c10 = FloatVector.fromMemorySegment(F, c, c1, NO);
-            c11 = FloatVector.fromMemorySegment(F, c, c1 + vb, NO);
-            c12 = FloatVector.fromMemorySegment(F, c, c1 + 2 * vb, NO);
-            c20 = FloatVector.fromMemorySegment(F, c, c2, NO);
-            c21 = FloatVector.fromMemorySegment(F, c, c2 + vb, NO);
-            c22 = FloatVector.fromMemorySegment(F, c, c2 + 2 * vb, NO);
-            c30 = FloatVector.fromMemorySegment(F, c, c3, NO);
-            c31 = FloatVector.fromMemorySegment(F, c, c3 + vb, NO);
-            c32 = FloatVector.fromMemorySegment(F, c, c3 + 2 * vb, NO);
-        } else if (init == INIT_ROW_BIAS) {
-            c00 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx));
-            c10 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + biasStride));
-            c20 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + 2 * biasStride));
-            c30 = FloatVector.broadcast(F, bias.getAtIndex(FL, biasIdx + 3 * biasStride));
-            c01 = c00; c02 = c00; c11 = c10; c12 = c10; c21 = c20; c22 = c20; c31 = c30; c32 = c30;
-        } else if (init == INIT_COL_BIAS) {
-            long bo = biasIdx * Float.BYTES;
-            c00 = FloatVector.fromMemorySegment(F, bias, bo, NO);
-            c01 = FloatVector.fromMemorySegment(F, bias, bo + vb, NO);
-            c02 = FloatVector.fromMemorySegment(F, bias, bo + 2 * vb, NO);
-            c10 = c00; c11 = c01; c12 = c02; c20 = c00; c21 = c01; c22 = c02; c30 = c00; c31 = c01; c32 = c02;
-        } else {
-            c00 = FloatVector.zero(F);
-            c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
-            c30 = c00; c31 = c00; c32 = c00;
-        }
+        FloatVector c00 = FloatVector.fromMemorySegment(F, c, c0, NO);
+        FloatVector c01 = FloatVector.fromMemorySegment(F, c, c0 + vb, NO);
+        FloatVector c02 = FloatVector.fromMemorySegment(F, c, c0 + 2 * vb, NO);
+        FloatVector c10 = FloatVector.fromMemorySegment(F, c, c1, NO);
+        FloatVector c11 = FloatVector.fromMemorySegment(F, c, c1 + vb, NO);
+        FloatVector c12 = FloatVector.fromMemorySegment(F, c, c1 + 2 * vb, NO);
+        FloatVector c20 = FloatVector.fromMemorySegment(F, c, c2, NO);
+        FloatVector c21 = FloatVector.fromMemorySegment(F, c, c2 + vb, NO);
+        FloatVector c22 = FloatVector.fromMemorySegment(F, c, c2 + 2 * vb, NO);
+        FloatVector c30 = FloatVector.fromMemorySegment(F, c, c3, NO);
+        FloatVector c31 = FloatVector.fromMemorySegment(F, c, c3 + vb, NO);
+        FloatVector c32 = FloatVector.fromMemorySegment(F, c, c3 + 2 * vb, NO);
         long ap = aByte;
         long bp = bByte;
         for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += 3 * vb) {
@@ -385,22 +367,8 @@ public final class Gemm {
             x = FloatVector.broadcast(F, a.get(FL, ap + 12));
             c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
         }
-        if (res != null) {
-            c00 = c00.add(FloatVector.fromMemorySegment(F, res, c0, NO));
-            c01 = c01.add(FloatVector.fromMemorySegment(F, res, c0 + vb, NO));
-            c02 = c02.add(FloatVector.fromMemorySegment(F, res, c0 + 2 * vb, NO));
-            c10 = c10.add(FloatVector.fromMemorySegment(F, res, c1, NO));
-            c11 = c11.add(FloatVector.fromMemorySegment(F, res, c1 + vb, NO));
-            c12 = c12.add(FloatVector.fromMemorySegment(F, res, c1 + 2 * vb, NO));
-            c20 = c20.add(FloatVector.fromMemorySegment(F, res, c2, NO));
-            c21 = c21.add(FloatVector.fromMemorySegment(F, res, c2 + vb, NO));
-            c22 = c22.add(FloatVector.fromMemorySegment(F, res, c2 + 2 * vb, NO));
-            c30 = c30.add(FloatVector.fromMemorySegment(F, res, c3, NO));
-            c31 = c31.add(FloatVector.fromMemorySegment(F, res, c3 + vb, NO));
-            c32 = c32.add(FloatVector.fromMemorySegment(F, res, c3 + 2 * vb, NO));
-        }
         if (relu) {
-            // ReLU and HeLU share this forward: one branch-free max per accumulator.
+            // ReLU and HeLU share this forward: one branch-free max per accumulator, still in registers.
             FloatVector z = FloatVector.zero(F);
             c00 = c00.max(z); c01 = c01.max(z); c02 = c02.max(z); c10 = c10.max(z); c11 = c11.max(z); c12 = c12.max(z);
             c20 = c20.max(z); c21 = c21.max(z); c22 = c22.max(z); c30 = c30.max(z); c31 = c31.max(z); c32 = c32.max(z);
@@ -417,6 +385,29 @@ public final class Gemm {
         c30.intoMemorySegment(c, c3, NO);
         c31.intoMemorySegment(c, c3 + vb, NO);
         c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /**
+     * Starts a full tile of C at the part of the epilogue that does not depend on the sum: the bias (per row or
+     * per column) plus the residual, or zeros. The tile then accumulates onto it, so neither costs a pass later.
+     */
+    private static void seed(MemorySegment c, long cIdx, long ldc, Epilogue ep, int row, int col) {
+        MemorySegment bias = ep.bias();
+        MemorySegment res = ep.residual();
+        for (int r = 0; r < MR; r++) {
+            long at = (cIdx + r * ldc) * Float.BYTES;
+            float rowBias = bias != null && ep.biasColStride() == 0
+                    ? bias.getAtIndex(FL, ep.biasOff() + (long) (row + r) * ep.biasRowStride()) : 0f;
+            for (int v = 0; v < NRV; v++, at += (long) L * Float.BYTES) {
+                FloatVector x = bias != null && ep.biasColStride() != 0
+                        ? FloatVector.fromMemorySegment(F, bias, (ep.biasOff() + col + (long) v * L) * Float.BYTES, NO)
+                        : FloatVector.broadcast(F, rowBias);
+                if (res != null) {
+                    x = x.add(FloatVector.fromMemorySegment(F, res, at, NO));
+                }
+                x.intoMemorySegment(c, at, NO);
+            }
+        }
     }
 
     /**

@@ -12,10 +12,11 @@ import org.helu4j.graph.Graph;
 import org.helu4j.graph.Node;
 
 /**
- * Folds a Relu that directly follows a Conv or Gemm into that op's epilogue: {@code max(acc, 0)} is applied while
- * the accumulators are still in registers, and the Relu node and its buffer disappear. ReLU- and HeLU-trained
- * models get the very same fused kernel. The producer takes over the Relu's output name, so observers of that
- * value (dead-unit counting) still see it.
+ * Folds an activation that directly follows a Conv or Gemm into that op's epilogue, and the activation node and
+ * its buffer disappear. Relu becomes {@code max(acc, 0)} on the accumulators while they are still in registers:
+ * ReLU- and HeLU-trained models get the very same fused kernel. LeakyRelu, Sigmoid and Gelu (as {@link FuseGelu}
+ * leaves it, or ONNX's own) run on the finished tile while it is in L1. The producer takes over the activation's
+ * output name, so observers of that value (dead-unit counting) still see it.
  */
 public final class FuseActivation implements GraphPass {
     /** The attribute the fused op reads: the name of the activation applied in its epilogue. */
@@ -29,7 +30,8 @@ public final class FuseActivation implements GraphPass {
         Map<Node, Node> fused = new LinkedHashMap<>();
         Set<Node> removed = new HashSet<>();
         for (Node relu : graph.nodes()) {
-            if (!relu.opType().equals("Relu") || !relu.domain().isEmpty()) {
+            String name = fusedName(relu);
+            if (name == null) {
                 continue;
             }
             Node producer = uses.producer(relu.input(0));
@@ -39,7 +41,10 @@ public final class FuseActivation implements GraphPass {
                 continue;
             }
             Map<String, Object> attrs = new LinkedHashMap<>(producer.attributes().asMap());
-            attrs.put(ATTRIBUTE, "Relu");
+            attrs.put(ATTRIBUTE, name);
+            if (name.equals("LeakyRelu")) {
+                attrs.put(org.helu4j.op.Op.FUSED_ACTIVATION_ALPHA, relu.attributes().getFloat("alpha", 0.01f));
+            }
             fused.put(producer, new Node(producer.name(), producer.opType(), producer.domain(), producer.opset(),
                     producer.inputs(), relu.outputs(), new Attributes(attrs)));
             removed.add(relu);
@@ -54,5 +59,22 @@ public final class FuseActivation implements GraphPass {
             }
         }
         return Graph.of(graph.inputs(), graph.outputs(), graph.initializers(), nodes, graph.metadata());
+    }
+
+    /** The name an epilogue knows {@code n} by, or null when it is not an activation the epilogue can apply. */
+    private static String fusedName(Node n) {
+        if (!n.domain().isEmpty() || n.inputs().size() != 1) {
+            return null;
+        }
+        return switch (n.opType()) {
+            case "Relu", "Sigmoid" -> n.opType();
+            case "LeakyRelu" -> "LeakyRelu";
+            case "Gelu" -> switch (n.attributes().getString("approximate", "none")) {
+                case "none" -> "Gelu";
+                case "tanh" -> "GeluTanh";
+                default -> null;
+            };
+            default -> null;
+        };
     }
 }

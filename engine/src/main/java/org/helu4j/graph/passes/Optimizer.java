@@ -10,8 +10,9 @@ public final class Optimizer {
     private static final List<GraphPass> PASSES = List.of(
             new EliminateIdentities(),
             new FoldBatchNorm(),
-            new FuseActivation(),
+            new FuseResidual(),
             new FuseGelu(),
+            new FuseActivation(),
             new EliminateDeadNodes());
 
     private Optimizer() {
