@@ -32,30 +32,43 @@ public final class DepthwiseConv {
             ConvRef.conv(out, in, w, bias, g, relu);
             return;
         }
+        int planes = g.batch * g.outChannels;
+        int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes);
+        if (tasks <= 1) {
+            planes(out, in, w, bias, g, relu, 0, planes);
+        } else {
+            Parallel.forEach(tasks, t -> planes(out, in, w, bias, g, relu,
+                    (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks)));
+        }
+    }
+
+    /** Output planes [p0, p1), each one (image, output channel). */
+    private static void planes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, boolean relu, int p0, int p1) {
         int mult = g.outChannels / g.inChannels;
         int taps = g.kernelSize();
         // Positions [owLo, owHi) have every W tap inside the input (only meaningful for unit W stride).
         int owLo = Math.min(g.padW, g.outW);
         int owHi = g.strideW != 1 ? owLo
                 : Math.max(owLo, Math.min(g.outW, g.inW + g.padW - (g.kW - 1) * g.dilW));
-        for (int b = 0; b < g.batch; b++) {
-            for (int m = 0; m < g.outChannels; m++) {
-                long inBase = ((long) b * g.inChannels + m / mult) * g.inSpatial();
-                long wBase = (long) m * taps;
-                float z = bias == null ? 0f : bias.getAtIndex(F32, m);
-                long o = ((long) b * g.outChannels + m) * g.outSpatial();
-                for (int od = 0; od < g.outD; od++) {
-                    for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
-                        int ow = 0;
-                        for (; ow < owLo; ow++) {
-                            point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
-                        }
-                        for (; ow + LANES <= owHi; ow += LANES) {
-                            vector(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
-                        }
-                        for (; ow < g.outW; ow++) {
-                            point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
-                        }
+        for (int plane = p0; plane < p1; plane++) {
+            int b = plane / g.outChannels;
+            int m = plane % g.outChannels;
+            long inBase = ((long) b * g.inChannels + m / mult) * g.inSpatial();
+            long wBase = (long) m * taps;
+            float z = bias == null ? 0f : bias.getAtIndex(F32, m);
+            long o = (long) plane * g.outSpatial();
+            for (int od = 0; od < g.outD; od++) {
+                for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
+                    int ow = 0;
+                    for (; ow < owLo; ow++) {
+                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
+                    }
+                    for (; ow + LANES <= owHi; ow += LANES) {
+                        vector(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
+                    }
+                    for (; ow < g.outW; ow++) {
+                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
                     }
                 }
             }
