@@ -29,14 +29,23 @@ public final class Conv {
 
     /** Floats that {@link #packWeights} writes for {@code g}. */
     public static long packedWeightFloats(ConvGeometry g) {
-        return (long) g.group * Gemm.packedASize(g.outChannels / g.group, (int) rows(g));
+        return packedWeightFloats(g.outChannels, g.group, (int) rows(g));
+    }
+
+    /** Floats that {@link #packWeights} writes for m output channels in {@code group} groups of k rows each. */
+    public static long packedWeightFloats(int m, int group, int k) {
+        return (long) group * Gemm.packedASize(m / group, k);
     }
 
     /** Packs w [M, C/group, k...] into {@link Gemm} strips, group after group, at {@code dst}'s start. */
     public static void packWeights(MemorySegment dst, MemorySegment w, ConvGeometry g) {
-        int mg = g.outChannels / g.group;
-        int k = (int) rows(g);
-        for (int grp = 0; grp < g.group; grp++) {
+        packWeights(dst, w, g.outChannels, g.group, (int) rows(g));
+    }
+
+    /** Packs w [m, k] (k = C/group · taps) into strips, group after group: the layout {@link #conv} reads. */
+    public static void packWeights(MemorySegment dst, MemorySegment w, int m, int group, int k) {
+        int mg = m / group;
+        for (int grp = 0; grp < group; grp++) {
             Gemm.packA(dst, grp * Gemm.packedASize(mg, k), w, (long) grp * mg * k, k, false, mg, k);
         }
     }

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import org.helu4j.kernel.ref.ConvRef;
 
 /**
@@ -67,6 +68,10 @@ public final class DepthwiseConv {
                     for (; ow + LANES <= owHi; ow += LANES) {
                         vector(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
                     }
+                    if (ow < owHi) {
+                        vectorTail(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu, owHi - ow);
+                        ow = owHi;
+                    }
                     for (; ow < g.outW; ow++) {
                         point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
                     }
@@ -98,6 +103,32 @@ public final class DepthwiseConv {
             }
         }
         (relu ? acc.max(0f) : acc).intoMemorySegment(out, o * 4, NO);
+    }
+
+    /** Like {@link #vector} for the last {@code n < LANES} such outputs of a row, with masked loads and store. */
+    private static void vectorTail(MemorySegment out, long o, MemorySegment in, long inBase, MemorySegment w,
+            long wBase, float z, ConvGeometry g, int od, int oh, int ow, boolean relu, int n) {
+        VectorMask<Float> mask = F.indexInRange(0, n);
+        FloatVector acc = FloatVector.broadcast(F, z);
+        for (int kd = 0; kd < g.kD; kd++) {
+            int id = od * g.strideD - g.padD + kd * g.dilD;
+            if (id < 0 || id >= g.inD) {
+                continue;
+            }
+            for (int kh = 0; kh < g.kH; kh++) {
+                int ih = oh * g.strideH - g.padH + kh * g.dilH;
+                if (ih < 0 || ih >= g.inH) {
+                    continue;
+                }
+                long src = inBase + ((long) id * g.inH + ih) * g.inW + ow - g.padW;
+                long wt = wBase + ((long) kd * g.kH + kh) * g.kW;
+                for (int kw = 0; kw < g.kW; kw++) {
+                    FloatVector x = FloatVector.fromMemorySegment(F, in, (src + (long) kw * g.dilW) * 4, NO, mask);
+                    acc = FloatVector.broadcast(F, w.getAtIndex(F32, wt + kw)).fma(x, acc);
+                }
+            }
+        }
+        (relu ? acc.max(0f) : acc).intoMemorySegment(out, o * 4, NO, mask);
     }
 
     /** One output, with every tap checked against the input bounds. */

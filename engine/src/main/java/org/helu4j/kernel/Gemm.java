@@ -324,7 +324,14 @@ public final class Gemm {
                 MemorySegment.copy(c, (cIdx + r * ldc) * Float.BYTES, t, (long) r * NR * Float.BYTES, (long) w * Float.BYTES);
             }
         }
-        tile(pa, aByte, pb, bByte, kc, t, 0, NR, false);
+        // A narrow edge (often the last few output positions of a conv) only computes the vectors it needs.
+        if (w <= L) {
+            narrowTile1(pa, aByte, pb, bByte, kc, t);
+        } else if (w <= 2 * L) {
+            narrowTile2(pa, aByte, pb, bByte, kc, t);
+        } else {
+            tile(pa, aByte, pb, bByte, kc, t, 0, NR, false);
+        }
         for (int r = 0; r < h; r++) {
             MemorySegment.copy(t, (long) r * NR * Float.BYTES, c, (cIdx + r * ldc) * Float.BYTES, (long) w * Float.BYTES);
         }
@@ -385,6 +392,64 @@ public final class Gemm {
         c30.intoMemorySegment(c, c3, NO);
         c31.intoMemorySegment(c, c3 + vb, NO);
         c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /** The first vector of each row of an edge tile {@code t} (row stride NR), accumulated onto it. */
+    private static void narrowTile1(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t) {
+        final long rb = (long) NR * Float.BYTES;
+        FloatVector c0 = FloatVector.fromMemorySegment(F, t, 0, NO);
+        FloatVector c1 = FloatVector.fromMemorySegment(F, t, rb, NO);
+        FloatVector c2 = FloatVector.fromMemorySegment(F, t, 2 * rb, NO);
+        FloatVector c3 = FloatVector.fromMemorySegment(F, t, 3 * rb, NO);
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += rb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            c0 = b0.fma(FloatVector.broadcast(F, a.get(FL, ap)), c0);
+            c1 = b0.fma(FloatVector.broadcast(F, a.get(FL, ap + 4)), c1);
+            c2 = b0.fma(FloatVector.broadcast(F, a.get(FL, ap + 8)), c2);
+            c3 = b0.fma(FloatVector.broadcast(F, a.get(FL, ap + 12)), c3);
+        }
+        c0.intoMemorySegment(t, 0, NO);
+        c1.intoMemorySegment(t, rb, NO);
+        c2.intoMemorySegment(t, 2 * rb, NO);
+        c3.intoMemorySegment(t, 3 * rb, NO);
+    }
+
+    /** The first two vectors of each row of an edge tile {@code t} (row stride NR), accumulated onto it. */
+    private static void narrowTile2(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t) {
+        final long vb = (long) L * Float.BYTES;
+        final long rb = (long) NR * Float.BYTES;
+        FloatVector c00 = FloatVector.fromMemorySegment(F, t, 0, NO);
+        FloatVector c01 = FloatVector.fromMemorySegment(F, t, vb, NO);
+        FloatVector c10 = FloatVector.fromMemorySegment(F, t, rb, NO);
+        FloatVector c11 = FloatVector.fromMemorySegment(F, t, rb + vb, NO);
+        FloatVector c20 = FloatVector.fromMemorySegment(F, t, 2 * rb, NO);
+        FloatVector c21 = FloatVector.fromMemorySegment(F, t, 2 * rb + vb, NO);
+        FloatVector c30 = FloatVector.fromMemorySegment(F, t, 3 * rb, NO);
+        FloatVector c31 = FloatVector.fromMemorySegment(F, t, 3 * rb + vb, NO);
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += rb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+        }
+        c00.intoMemorySegment(t, 0, NO);
+        c01.intoMemorySegment(t, vb, NO);
+        c10.intoMemorySegment(t, rb, NO);
+        c11.intoMemorySegment(t, rb + vb, NO);
+        c20.intoMemorySegment(t, 2 * rb, NO);
+        c21.intoMemorySegment(t, 2 * rb + vb, NO);
+        c30.intoMemorySegment(t, 3 * rb, NO);
+        c31.intoMemorySegment(t, 3 * rb + vb, NO);
     }
 
     /**

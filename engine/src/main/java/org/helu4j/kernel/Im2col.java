@@ -2,6 +2,10 @@ package org.helu4j.kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * im2col for {@link Conv}: lays out the input windows of a block of output positions as the columns of a
@@ -9,6 +13,9 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Im2col {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final int L = Vectors.LANES;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
 
     private Im2col() {
     }
@@ -64,12 +71,15 @@ public final class Im2col {
 
     /** col[dst + t] = in[src + iw0 + t * stride] where that is inside [0, width), else 0, for t in [0, n). */
     private static void row(MemorySegment col, long dst, MemorySegment in, long src, int iw0, int stride, int width, int n) {
-        if (stride == 1) {
+        if (stride == 1 && !Vectors.SCALAR) {
+            // Runs are short (a panel holds NR positions), so masked vector moves beat MemorySegment.copy's checks.
+            // Loads start inside the input row, so a masked lane never points before it.
             int lo = Math.min(n, Math.max(0, -iw0));
             int hi = Math.max(lo, Math.min(n, width - iw0));
             zero(col, dst, lo);
-            if (hi > lo) {
-                MemorySegment.copy(in, (src + iw0 + lo) * 4, col, (dst + lo) * 4, (long) (hi - lo) * 4);
+            for (int t = lo; t < hi; t += L) {
+                VectorMask<Float> m = F.indexInRange(t, hi);
+                FloatVector.fromMemorySegment(F, in, (src + iw0 + t) * 4, NO, m).intoMemorySegment(col, (dst + t) * 4, NO, m);
             }
             zero(col, dst + hi, n - hi);
             return;
@@ -80,8 +90,15 @@ public final class Im2col {
     }
 
     private static void zero(MemorySegment col, long dst, int n) {
-        for (int t = 0; t < n; t++) {
-            col.setAtIndex(F32, dst + t, 0f);
+        if (Vectors.SCALAR) {
+            for (int t = 0; t < n; t++) {
+                col.setAtIndex(F32, dst + t, 0f);
+            }
+            return;
+        }
+        FloatVector z = FloatVector.zero(F);
+        for (int t = 0; t < n; t += L) {
+            z.intoMemorySegment(col, (dst + t) * 4, NO, F.indexInRange(t, n));
         }
     }
 }

@@ -71,12 +71,23 @@ final class ConvOp extends Op {
             Broadcast.plan(y, y, ctx.shape(RESIDUAL));  // throws unless it broadcasts to the output
         }
         ctx.output(0, DType.FLOAT32, y);
-        if (packed == null && GemmPackedB.isLoadTimeConstant(ctx, 1, 0)) {
-            MemorySegment strips = Arena.ofAuto().allocate(Math.max(1, Conv.packedWeightFloats(g)) * Float.BYTES,
-                    Tensor.ALIGNMENT);
-            Conv.packWeights(strips, ctx.value(1).segment(), g);
-            packed = new PackedWeights(ctx.value(1), strips);
+    }
+
+    @Override
+    public void prepare(Tensor[] constants) {
+        Tensor w = constants.length > 1 ? constants[1] : null;
+        if (w == null || w.type() != DType.FLOAT32 || w.shape().rank() < 3 || w.shape().dim(0) % group != 0) {
+            return;
         }
+        int m = w.shape().dim(0);
+        long k = w.shape().size() / Math.max(1, m);
+        if (m == 0 || k == 0 || k > Integer.MAX_VALUE || (long) w.shape().dim(1) * group > Integer.MAX_VALUE) {
+            return;
+        }
+        MemorySegment strips = Arena.ofAuto().allocate(
+                Math.max(1, Conv.packedWeightFloats(m, group, (int) k)) * Float.BYTES, Tensor.ALIGNMENT);
+        Conv.packWeights(strips, w.segment(), m, group, (int) k);
+        packed = new PackedWeights(w, strips);
     }
 
     @Override

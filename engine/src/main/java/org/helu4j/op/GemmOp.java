@@ -77,8 +77,15 @@ final class GemmOp extends Op {
             biasStrides(ctx.shape(2), m, n);
         }
         ctx.output(0, DType.FLOAT32, Shape.of(m, n));
-        if (packed == null && GemmPackedB.isLoadTimeConstant(ctx, 1, 0)) {
-            packed = GemmPackedB.pack(ctx.value(1), transB, n, ka);
+    }
+
+    @Override
+    public void prepare(Tensor[] constants) {
+        Tensor b = constants.length > 1 ? constants[1] : null;
+        if (b != null && b.type() == DType.FLOAT32 && b.shape().rank() == 2) {
+            int n = transB ? b.shape().dim(0) : b.shape().dim(1);
+            int k = transB ? b.shape().dim(1) : b.shape().dim(0);
+            packed = GemmPackedB.pack(b, transB, n, k);
         }
     }
 

@@ -8,7 +8,7 @@ import org.helu4j.kernel.Gemm;
 /**
  * A constant B operand (a weight) packed once into {@link Gemm}'s panel layout. It remembers the tensor it came
  * from: an op uses the panels only when {@code run} is handed that very tensor, which is how the runtime passes
- * initializers (see {@link #isLoadTimeConstant}).
+ * initializers (see {@link Op#prepare}).
  */
 record GemmPackedB(Tensor source, MemorySegment panels) {
 
@@ -22,14 +22,6 @@ record GemmPackedB(Tensor source, MemorySegment panels) {
         long ldb = b.shape().dim(b.shape().rank() - 1);
         Gemm.packB(panels, 0, b.segment(), 0, ldb, transB, n, k);
         return new GemmPackedB(b, panels);
-    }
-
-    /**
-     * True when input {@code weight} is known but input {@code activation} is not: that only happens during
-     * load-time inference, where the known values are the model's constants. At run time every input is known.
-     */
-    static boolean isLoadTimeConstant(InferContext ctx, int weight, int activation) {
-        return ctx.isKnown(weight) && !ctx.isKnown(activation);
     }
 
     boolean matches(Tensor b) {

@@ -50,8 +50,13 @@ final class MatMulOp extends Op {
             dims[r++] = b.dim(b.rank() - 1);
         }
         ctx.output(0, DType.FLOAT32, Shape.of(Arrays.copyOf(dims, r)));
-        if (packed == null && b.rank() == 2 && GemmPackedB.isLoadTimeConstant(ctx, 1, 0)) {
-            packed = GemmPackedB.pack(ctx.value(1), false, b.dim(1), kb);
+    }
+
+    @Override
+    public void prepare(Tensor[] constants) {
+        Tensor b = constants.length > 1 ? constants[1] : null;
+        if (b != null && b.type() == DType.FLOAT32 && b.shape().rank() == 2) {
+            packed = GemmPackedB.pack(b, false, b.shape().dim(1), b.shape().dim(0));
         }
     }
 

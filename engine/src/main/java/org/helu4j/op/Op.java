@@ -35,6 +35,14 @@ public abstract class Op {
      */
     public abstract void run(Tensor[] in, Tensor[] out);
 
+    /**
+     * Called once at load time with the inputs that are constants of the model ({@code null} for the others),
+     * so that an op can pack its weights even when its activation's shape is only known at run time (a
+     * dynamic batch). An op that packs must still check, at run time, that it is handed that very tensor.
+     */
+    public void prepare(Tensor[] constants) {
+    }
+
     /** For reports and {@code infer inspect}: what this op does beyond its type, e.g. a fused activation. */
     public String describe() {
         String act = node.attributes().getString(FUSED_ACTIVATION, null);

@@ -103,8 +103,29 @@ public final class Plan {
             shapes[inputSlots[i]] = in.isStatic() ? Shape.of(in.dims()) : null;
         }
         boolean[] folded = inferStatic(graph, ops, inSlots, outSlots, constants, types, shapes);
+        prepare(ops, inSlots, constants, folded);
         return new Plan(graph, ops, inSlots, outSlots, folded, constants, inputSlots, outputSlots,
                 names.toArray(String[]::new), types, shapes);
+    }
+
+    /** Hands every op that will run its constant inputs, for packing weights ({@link Op#prepare}). */
+    private static void prepare(Op[] ops, int[][] inSlots, Tensor[] constants, boolean[] folded)
+            throws ModelFormatException {
+        for (int k = 0; k < ops.length; k++) {
+            if (folded[k]) {
+                continue;
+            }
+            int[] ins = inSlots[k];
+            Tensor[] values = new Tensor[ins.length];
+            for (int i = 0; i < ins.length; i++) {
+                values[i] = ins[i] < 0 ? null : constants[ins[i]];
+            }
+            try {
+                ops[k].prepare(values);
+            } catch (RuntimeException e) {
+                throw new ModelFormatException(ops[k].node().describe() + ": " + message(e), e);
+            }
+        }
     }
 
     /** Load-time inference; returns which nodes were folded into constants. */
