@@ -87,6 +87,10 @@ public final class Conv {
             pa = Scratch.get(SLOT_WEIGHTS, packedWeightFloats(g) * Float.BYTES);
             packWeights(pa, w, g);
         }
+        if (StrideOneGrid.applies(g)) {
+            StrideOneGrid.conv(out, in, pa, g, ep, k);
+            return;
+        }
         int mg = g.outChannels / g.group;
         int strips = (mg + Gemm.MR - 1) / Gemm.MR;
         int chunkPanels = (int) Math.max(1, CHUNK_FLOATS / ((long) Math.max(k, 1) * Gemm.NR));
@@ -160,7 +164,7 @@ public final class Conv {
     }
 
     /** Rows of the im2col matrix: one per (input channel of the group, tap). */
-    private static long rows(ConvGeometry g) {
+    static long rows(ConvGeometry g) {
         return (long) (g.inChannels / g.group) * g.kernelSize();
     }
 }

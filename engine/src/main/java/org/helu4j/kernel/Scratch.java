@@ -12,8 +12,11 @@ import java.lang.foreign.MemorySegment;
  * different slot.
  */
 public final class Scratch {
-    /** Slots: 0 a convolution's columns, 1 GEMM's packed B, 2-3 pools and resizes, 4 GEMM's packed A, 5 its edge tile. */
-    public static final int SLOTS = 6;
+    /**
+     * Slots: 0 a convolution's columns, 1 GEMM's packed B, 2-3 pools and resizes, 4 GEMM's packed A, 5 its edge
+     * tile, 6-7 a stride-1 convolution's padded input and output grid.
+     */
+    public static final int SLOTS = 8;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
 
