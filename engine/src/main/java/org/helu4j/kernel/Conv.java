@@ -160,7 +160,7 @@ public final class Conv {
     }
 
     static boolean usesDepthwise(ConvGeometry g) {
-        return g.isDepthwise() && g.strideW == 1;
+        return g.isDepthwise() && (g.strideW == 1 || DepthwiseConv.usesPadded(g));
     }
 
     /** Rows of the im2col matrix: one per (input channel of the group, tap). */
