@@ -48,21 +48,31 @@ public final class Gemm {
 
     /** The activation at the end of an epilogue. */
     public enum Act {
-        NONE, RELU, LEAKY_RELU, SIGMOID, GELU, GELU_TANH
+        NONE, RELU, LEAKY_RELU, SIGMOID, GELU, GELU_TANH,
+        /** {@code min(max(v, actAlpha), actBeta)}: ReLU6 and ONNX Clip. */
+        CLIP
     }
 
     /**
      * What happens to an accumulated value {@code s} of C at (i, j) before it is stored:
      * {@code v = alpha * s + beta * bias[biasOff + i * biasRowStride + j * biasColStride]} (the bias term only
      * when {@code bias} is non-null), then {@code v += residual[index of C(i, j)]} when {@code residual} is
-     * non-null (it shares C's layout), then the activation ({@code actAlpha} is LeakyReLU's slope). The bias
+     * non-null (it shares C's layout), then the activation ({@code actAlpha} is LeakyReLU's slope, or Clip's lower
+     * bound with {@code actBeta} its upper bound). The bias
      * strides express ONNX's unidirectional broadcast: (0, 0) a scalar, (0, 1) one value per column, (1, 0) one
      * per row, (ld, 1) a matrix.
      */
     public record Epilogue(float alpha, MemorySegment bias, long biasOff, long biasRowStride, long biasColStride,
-            float beta, Act act, float actAlpha, MemorySegment residual) {
+            float beta, Act act, float actAlpha, float actBeta, MemorySegment residual) {
         /** Plain {@code C = A·B}. */
         public static final Epilogue NONE = new Epilogue(1f, null, 0, 0, 0, 0f, Act.NONE, 0f, null);
+
+        /** An epilogue whose activation has at most one parameter. */
+        public Epilogue(float alpha, MemorySegment bias, long biasOff, long biasRowStride, long biasColStride,
+                float beta, Act act, float actAlpha, MemorySegment residual) {
+            this(alpha, bias, biasOff, biasRowStride, biasColStride, beta, act, actAlpha, Float.POSITIVE_INFINITY,
+                    residual);
+        }
 
         public Epilogue {
             if (biasColStride != 0 && biasColStride != 1) {
@@ -99,12 +109,17 @@ public final class Gemm {
         }
 
         public Epilogue withAct(Act newAct, float newActAlpha) {
-            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, newAct, newActAlpha, residual);
+            return withAct(newAct, newActAlpha, Float.POSITIVE_INFINITY);
+        }
+
+        public Epilogue withAct(Act newAct, float newActAlpha, float newActBeta) {
+            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, newAct, newActAlpha,
+                    newActBeta, residual);
         }
 
         /** The same epilogue, adding {@code res} (laid out like C) before the activation. */
         public Epilogue withResidual(MemorySegment res) {
-            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, act, actAlpha, res);
+            return new Epilogue(alpha, bias, biasOff, biasRowStride, biasColStride, beta, act, actAlpha, actBeta, res);
         }
 
         /** True when the activation is ReLU. */
@@ -115,7 +130,16 @@ public final class Gemm {
         /** True when the micro-kernel can apply all of it on its accumulators (see {@link Gemm}). */
         boolean inRegisters() {
             boolean simpleBias = bias == null || beta == 1f && (biasColStride == 0 ? biasRowStride != 0 : biasRowStride == 0);
-            return alpha == 1f && simpleBias && (act == Act.NONE || act == Act.RELU);
+            return alpha == 1f && simpleBias && (act == Act.NONE || act == Act.RELU || act == Act.CLIP);
+        }
+
+        /** The bounds the micro-kernel clamps to: [0, +inf) for ReLU, [actAlpha, actBeta] for Clip. */
+        float clampLow() {
+            return act == Act.CLIP ? actAlpha : 0f;
+        }
+
+        float clampHigh() {
+            return act == Act.CLIP ? actBeta : Float.POSITIVE_INFINITY;
         }
     }
 
@@ -292,7 +316,8 @@ public final class Gemm {
                             if (first) {
                                 seed(c, cIdx, ldc, fast ? ep : Epilogue.NONE, gi, gj);
                             }
-                            tile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, last && fast && ep.relu());
+                            boolean clamp = last && fast && ep.act() != Act.NONE;
+                            tile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, clamp, ep.clampLow(), ep.clampHigh());
                             if (last && !fast) {
                                 finish(c, cOff, ldc, gi, gj, h, w, ep);
                             }
@@ -330,7 +355,7 @@ public final class Gemm {
         } else if (w <= 2 * L) {
             narrowTile2(pa, aByte, pb, bByte, kc, t);
         } else {
-            tile(pa, aByte, pb, bByte, kc, t, 0, NR, false);
+            tile(pa, aByte, pb, bByte, kc, t, 0, NR, false, 0f, 0f);
         }
         for (int r = 0; r < h; r++) {
             MemorySegment.copy(t, (long) r * NR * Float.BYTES, c, (cIdx + r * ldc) * Float.BYTES, (long) w * Float.BYTES);
@@ -343,7 +368,7 @@ public final class Gemm {
     // also kept small (C accumulates from memory; bias and residual are seeded there first): a larger one failed
     // C1 ("out of virtual registers") and never reached C2 in a whole-model run.
     private static void tile(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc,
-            MemorySegment c, long cIdx, long ldc, boolean relu) {
+            MemorySegment c, long cIdx, long ldc, boolean clamp, float lo, float hi) {
         final long vb = (long) L * Float.BYTES;
         final long rb = ldc * Float.BYTES;
         final long c0 = cIdx * Float.BYTES, c1 = c0 + rb, c2 = c1 + rb, c3 = c2 + rb;
@@ -374,11 +399,16 @@ public final class Gemm {
             x = FloatVector.broadcast(F, a.get(FL, ap + 12));
             c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
         }
-        if (relu) {
+        if (clamp) {
             // ReLU and HeLU share this forward: one branch-free max per accumulator, still in registers.
-            FloatVector z = FloatVector.zero(F);
+            FloatVector z = FloatVector.broadcast(F, lo);
             c00 = c00.max(z); c01 = c01.max(z); c02 = c02.max(z); c10 = c10.max(z); c11 = c11.max(z); c12 = c12.max(z);
             c20 = c20.max(z); c21 = c21.max(z); c22 = c22.max(z); c30 = c30.max(z); c31 = c31.max(z); c32 = c32.max(z);
+            if (hi != Float.POSITIVE_INFINITY) {  // ReLU6 / Clip
+                z = FloatVector.broadcast(F, hi);
+                c00 = c00.min(z); c01 = c01.min(z); c02 = c02.min(z); c10 = c10.min(z); c11 = c11.min(z); c12 = c12.min(z);
+                c20 = c20.min(z); c21 = c21.min(z); c22 = c22.min(z); c30 = c30.min(z); c31 = c31.min(z); c32 = c32.min(z);
+            }
         }
         c00.intoMemorySegment(c, c0, NO);
         c01.intoMemorySegment(c, c0 + vb, NO);
@@ -514,6 +544,7 @@ public final class Gemm {
                 case SIGMOID -> Activation.sigmoid(c, ci, c, ci, w);
                 case GELU -> Activation.gelu(c, ci, c, ci, w);
                 case GELU_TANH -> Activation.geluTanh(c, ci, c, ci, w);
+                case CLIP -> Activation.clip(c, ci, c, ci, w, ep.actAlpha(), ep.actBeta());
             }
         }
     }

@@ -66,7 +66,7 @@ final class StrideOneGrid {
         compact(out, grid, g, pw, gridCols);
         if (onGrid != ep) {
             long p = g.outSpatial();
-            Epilogue rest = Epilogue.NONE.withAct(ep.act(), ep.actAlpha()).withResidual(ep.residual());
+            Epilogue rest = Epilogue.NONE.withAct(ep.act(), ep.actAlpha(), ep.actBeta()).withResidual(ep.residual());
             for (int b = 0; b < g.batch; b++) {
                 Gemm.applyEpilogue(out, (long) b * g.outChannels * p, p, g.outChannels, (int) p, rest);
             }

@@ -25,6 +25,7 @@ final class ConvOp extends Op {
     private final int group;
     private final Gemm.Act act;
     private final float actAlpha;
+    private final float actBeta;
     private final boolean residual;
     /** The weights packed for the kernel at load time, when W is a constant of the model. */
     private volatile PackedWeights packed;
@@ -48,6 +49,7 @@ final class ConvOp extends Op {
         group = (int) g;
         act = fusedActivation(node);
         actAlpha = fusedActivationAlpha(node);
+        actBeta = fusedActivationBeta(node);
         residual = node.attributes().has(FUSED_RESIDUAL);
     }
 
@@ -107,7 +109,7 @@ final class ConvOp extends Op {
         Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
         if (act != Gemm.Act.NONE) {
             long n = out[0].shape().size();
-            Gemm.applyEpilogue(y, 0, n, 1, (int) n, Gemm.Epilogue.NONE.withAct(act, actAlpha));
+            Gemm.applyEpilogue(y, 0, n, 1, (int) n, Gemm.Epilogue.NONE.withAct(act, actAlpha, actBeta));
         }
     }
 
@@ -120,7 +122,7 @@ final class ConvOp extends Op {
         }
         ConvGeometry g = geometry(x, w, b == null ? null : b.shape());
         Gemm.Epilogue ep = (bias == null ? Gemm.Epilogue.NONE : Gemm.Epilogue.rowBias(bias, 0, false))
-                .withAct(act, actAlpha);
+                .withAct(act, actAlpha, actBeta);
         Broadcast plan = null;
         if (r != null) {
             if (r.shape().equals(y)) {

@@ -21,6 +21,7 @@ final class GemmOp extends Op {
     private volatile GemmPackedB packed;
     private final Gemm.Act act;
     private final float actAlpha;
+    private final float actBeta;
     /** The last epilogue built, reused while C and the output shape stay the same (no allocation per run). */
     private volatile CachedEpilogue lastEpilogue;
 
@@ -36,6 +37,7 @@ final class GemmOp extends Op {
         transB = flag(at, "transB");
         act = fusedActivation(node);
         actAlpha = fusedActivationAlpha(node);
+        actBeta = fusedActivationBeta(node);
         flag(at, "broadcast"); // opset < 7: C was broadcast only when asked; broadcasting always is a superset
         if (!node.hasInput(0) || !node.hasInput(1)) {
             throw new IllegalArgumentException("Gemm needs inputs A and B");
@@ -134,10 +136,10 @@ final class GemmOp extends Op {
         }
         Gemm.Epilogue ep;
         if (c == null) {
-            ep = Gemm.Epilogue.scaled(alpha, false).withAct(act, actAlpha);
+            ep = Gemm.Epilogue.scaled(alpha, false).withAct(act, actAlpha, actBeta);
         } else {
             long[] s = biasStrides(c.shape(), m, n);
-            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, act, actAlpha, null);
+            ep = new Gemm.Epilogue(alpha, c.segment(), 0, s[0], s[1], beta, act, actAlpha, actBeta, null);
         }
         lastEpilogue = new CachedEpilogue(cs, cShape, m, n, ep);
         return ep;

@@ -51,7 +51,8 @@ public abstract class Op {
 
     /**
      * The activation a graph pass fused into this node's epilogue ({@code FuseActivation}): Relu, LeakyRelu
-     * (slope in {@link #FUSED_ACTIVATION_ALPHA}), Sigmoid, Gelu or GeluTanh. An unknown name is refused, so that
+     * (slope in {@link #FUSED_ACTIVATION_ALPHA}), Sigmoid, Gelu, GeluTanh or Clip (bounds in the alpha and beta
+     * attributes). An unknown name is refused, so that
      * an op never silently drops one.
      */
     protected static Gemm.Act fusedActivation(Node node) {
@@ -65,19 +66,27 @@ public abstract class Op {
             case "Sigmoid" -> Gemm.Act.SIGMOID;
             case "Gelu" -> Gemm.Act.GELU;
             case "GeluTanh" -> Gemm.Act.GELU_TANH;
+            case "Clip" -> Gemm.Act.CLIP;
             default -> throw new IllegalArgumentException("cannot fuse activation " + fused + " into " + node.opType());
         };
     }
 
-    /** LeakyRelu's slope for a fused LeakyRelu (0 otherwise). */
+    /** LeakyRelu's slope, or Clip's lower bound, for a fused activation (0 otherwise). */
     protected static float fusedActivationAlpha(Node node) {
         return node.attributes().getFloat(FUSED_ACTIVATION_ALPHA, 0f);
     }
 
+    /** Clip's upper bound for a fused Clip (+infinity otherwise). */
+    protected static float fusedActivationBeta(Node node) {
+        return node.attributes().getFloat(FUSED_ACTIVATION_BETA, Float.POSITIVE_INFINITY);
+    }
+
     /** The attribute through which {@code FuseActivation} tells an op to apply an activation in its epilogue. */
     public static final String FUSED_ACTIVATION = "helu4j.activation";
-    /** LeakyRelu's slope, next to {@link #FUSED_ACTIVATION}. */
+    /** LeakyRelu's slope or Clip's lower bound, next to {@link #FUSED_ACTIVATION}. */
     public static final String FUSED_ACTIVATION_ALPHA = "helu4j.activation_alpha";
+    /** Clip's upper bound, next to {@link #FUSED_ACTIVATION}. */
+    public static final String FUSED_ACTIVATION_BETA = "helu4j.activation_beta";
     /**
      * Set by {@code FuseResidual} on a Conv whose output was added to another value: that value is the node's
      * input 3 and is added before the activation.

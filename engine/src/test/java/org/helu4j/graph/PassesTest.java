@@ -214,4 +214,33 @@ class PassesTest {
             }
         }
     }
+
+    /** MobileNetV2's ReLU6, exported as Clip with Constant bounds (opset 13), runs in the Conv's epilogue. */
+    @Test
+    void relu6ClipWithConstantBoundsFuses() throws Exception {
+        Random r = new Random(14);
+        int c = 3;
+        GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", 1, c, 5, 5))
+                .addInitializer(floatTensor("w", random(r, c * c * 9, -2, 2), c, c, 3, 3))
+                .addNode(node("Constant", "lo", new String[0], "lo").toBuilder().addAttribute(AttributeProto.newBuilder()
+                        .setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(floatTensor("", new float[] {0f}))).build())
+                .addNode(node("Constant", "hi", new String[0], "hi").toBuilder().addAttribute(AttributeProto.newBuilder()
+                        .setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(floatTensor("", new float[] {6f}))).build())
+                .addNode(padded(node("Conv", "conv", new String[] {"x", "w"}, "y")))
+                .addNode(node("Clip", "relu6", new String[] {"y", "lo", "hi"}, "out"))
+                .addOutput(floatValue("out", 1, c, 5, 5)).build();
+        Path file = dir.resolve("clip.onnx");
+        Files.write(file, model(g).toByteArray());
+        Tensor input = Tensor.of(random(r, c * 25, -3, 3), 1, c, 5, 5);
+        try (Model plain = load(file, false); Model optimized = load(file, true)) {
+            float[] want = run(plain, input);
+            assertSame(want, run(optimized, input), 1e-5);
+            assertEquals(0, count(optimized, "Clip"));
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : want) {
+                max = Math.max(max, v);
+            }
+            assertEquals(6f, max, "the fixture must reach the upper bound");
+        }
+    }
 }

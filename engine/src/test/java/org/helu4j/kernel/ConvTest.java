@@ -155,9 +155,10 @@ class ConvTest {
                     case SIGMOID -> ActivationRef.sigmoid(expected, 0, plain, 0, outN);
                     case GELU -> ActivationRef.gelu(expected, 0, plain, 0, outN);
                     case GELU_TANH -> ActivationRef.geluTanh(expected, 0, plain, 0, outN);
+                    case CLIP -> ActivationRef.clip(expected, 0, plain, 0, outN, 0.1f, 0.6f);
                 }
                 MemorySegment actual = filled(arena, outN, SENTINEL);
-                Conv.conv(actual, in, w, null, g, Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, 0.1f).withResidual(res));
+                Conv.conv(actual, in, w, null, g, Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, 0.1f, act == Gemm.Act.CLIP ? 0.6f : Float.POSITIVE_INFINITY).withResidual(res));
                 assertClose(expected, actual, outN, 1e-5, tc + " " + act + " + residual");
             }
         }

@@ -162,6 +162,7 @@ class GemmTest {
             for (Gemm.Act act : Gemm.Act.values()) {
                 Epilogue[] eps = {
                     Epilogue.NONE.withAct(act, 0.1f),
+                    Epilogue.rowBias(bias, 0, false).withAct(act, -0.2f, 0.3f),
                     Epilogue.rowBias(bias, 2, false).withAct(act, 0.1f).withResidual(residual),
                     Epilogue.columnBias(bias, 1, false).withAct(act, 0.1f).withResidual(residual),
                     new Epilogue(0.5f, bias, 1, 1, 0, 2f, act, 0.2f, residual),

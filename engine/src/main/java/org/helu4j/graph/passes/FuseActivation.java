@@ -31,7 +31,8 @@ public final class FuseActivation implements GraphPass {
         Set<Node> removed = new HashSet<>();
         for (Node relu : graph.nodes()) {
             String name = fusedName(relu);
-            if (name == null) {
+            float[] clip = name != null && name.equals("Clip") ? clipBounds(relu, graph, uses) : null;
+            if (name == null || name.equals("Clip") && clip == null) {
                 continue;
             }
             Node producer = uses.producer(relu.input(0));
@@ -44,6 +45,9 @@ public final class FuseActivation implements GraphPass {
             attrs.put(ATTRIBUTE, name);
             if (name.equals("LeakyRelu")) {
                 attrs.put(org.helu4j.op.Op.FUSED_ACTIVATION_ALPHA, relu.attributes().getFloat("alpha", 0.01f));
+            } else if (clip != null) {
+                attrs.put(org.helu4j.op.Op.FUSED_ACTIVATION_ALPHA, clip[0]);
+                attrs.put(org.helu4j.op.Op.FUSED_ACTIVATION_BETA, clip[1]);
             }
             fused.put(producer, new Node(producer.name(), producer.opType(), producer.domain(), producer.opset(),
                     producer.inputs(), relu.outputs(), new Attributes(attrs)));
@@ -63,6 +67,9 @@ public final class FuseActivation implements GraphPass {
 
     /** The name an epilogue knows {@code n} by, or null when it is not an activation the epilogue can apply. */
     private static String fusedName(Node n) {
+        if (n.domain().isEmpty() && n.opType().equals("Clip")) {
+            return "Clip";
+        }
         if (!n.domain().isEmpty() || n.inputs().size() != 1) {
             return null;
         }
@@ -76,5 +83,41 @@ public final class FuseActivation implements GraphPass {
             };
             default -> null;
         };
+    }
+
+    /**
+     * Clip's [min, max]: attributes before opset 11, then optional inputs that must be constants here (an
+     * initializer or a Constant node, one float each); null when a bound is only known at run time.
+     */
+    private static float[] clipBounds(Node clip, Graph graph, Uses uses) {
+        float lo = Float.NEGATIVE_INFINITY;
+        float hi = Float.POSITIVE_INFINITY;
+        if (clip.opset() < 11) {
+            lo = clip.attributes().getFloat("min", lo);
+            hi = clip.attributes().getFloat("max", hi);
+        } else {
+            for (int i = 1; i < clip.inputs().size() && i <= 2; i++) {
+                String name = clip.inputs().get(i);
+                if (name.isEmpty()) {
+                    continue;
+                }
+                org.helu4j.Tensor t = graph.initializers().get(name);
+                Node producer = uses.producer(name);
+                if (t == null && producer != null && producer.opType().equals("Constant") && producer.domain().isEmpty()
+                        && producer.attributes().has("value")) {
+                    t = producer.attributes().getTensor("value");
+                }
+                if (t == null || t.type() != org.helu4j.tensor.DType.FLOAT32 || t.shape().size() != 1) {
+                    return null;
+                }
+                float v = t.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
+                if (i == 1) {
+                    lo = v;
+                } else {
+                    hi = v;
+                }
+            }
+        }
+        return Float.isNaN(lo) || Float.isNaN(hi) ? null : new float[] {lo, hi};
     }
 }

@@ -87,6 +87,7 @@ public final class GemmRef {
                 case SIGMOID -> ActivationRef.sigmoid(c, row, c, row, n);
                 case GELU -> ActivationRef.gelu(c, row, c, row, n);
                 case GELU_TANH -> ActivationRef.geluTanh(c, row, c, row, n);
+                case CLIP -> ActivationRef.clip(c, row, c, row, n, ep.actAlpha(), ep.actBeta());
             }
         }
     }
