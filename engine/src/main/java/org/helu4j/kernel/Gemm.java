@@ -349,8 +349,13 @@ public final class Gemm {
                 MemorySegment.copy(c, (cIdx + r * ldc) * Float.BYTES, t, (long) r * NR * Float.BYTES, (long) w * Float.BYTES);
             }
         }
-        // A narrow edge (often the last few output positions of a conv) only computes the vectors it needs.
-        if (w <= L) {
+        // A narrow edge (often the last few output positions of a conv) only computes the vectors it needs, and a
+        // short one (a fully connected layer at batch 1) only its rows.
+        if (h <= 2) {
+            for (int r = 0; r < h; r++) {
+                oneRow(pa, aByte + (long) r * Float.BYTES, pb, bByte, kc, t, (long) r * NR * Float.BYTES);
+            }
+        } else if (w <= L) {
             narrowTile1(pa, aByte, pb, bByte, kc, t);
         } else if (w <= 2 * L) {
             narrowTile2(pa, aByte, pb, bByte, kc, t);
@@ -422,6 +427,26 @@ public final class Gemm {
         c30.intoMemorySegment(c, c3, NO);
         c31.intoMemorySegment(c, c3 + vb, NO);
         c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /** One row of an edge tile (at byte {@code tByte} of {@code t}) from row {@code aByte} of a strip. */
+    private static void oneRow(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t,
+            long tByte) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c0 = FloatVector.fromMemorySegment(F, t, tByte, NO);
+        FloatVector c1 = FloatVector.fromMemorySegment(F, t, tByte + vb, NO);
+        FloatVector c2 = FloatVector.fromMemorySegment(F, t, tByte + 2 * vb, NO);
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += 3 * vb) {
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c0 = FloatVector.fromMemorySegment(F, b, bp, NO).fma(x, c0);
+            c1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO).fma(x, c1);
+            c2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO).fma(x, c2);
+        }
+        c0.intoMemorySegment(t, tByte, NO);
+        c1.intoMemorySegment(t, tByte + vb, NO);
+        c2.intoMemorySegment(t, tByte + 2 * vb, NO);
     }
 
     /** The first vector of each row of an edge tile {@code t} (row stride NR), accumulated onto it. */
