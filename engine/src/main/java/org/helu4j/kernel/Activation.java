@@ -108,10 +108,30 @@ public final class Activation {
         }
     }
 
-    /** 1 / (1 + e^-x): saturates cleanly to 0 and 1 at the infinities. */
+    /**
+     * 1 / (1 + e^-x): saturates cleanly to 0 and 1 at the infinities. e^-|x| comes from {@link Unary}'s
+     * tier-independent polynomial, so a cold and a warm JVM give the same bits; for x < 0,
+     * sigmoid(x) = e^x / (1 + e^x).
+     */
     public static FloatVector sigmoid(FloatVector x) {
         FloatVector one = FloatVector.broadcast(F, 1f);
-        return one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+        FloatVector minusAbs = x.abs().neg();
+        FloatVector e = minusAbs.max(Unary.EXP_MIN);
+        FloatVector big = e.fma(FloatVector.broadcast(F, Unary.LOG2E), FloatVector.broadcast(F, Unary.ROUNDER));
+        FloatVector nf = big.sub(Unary.ROUNDER);
+        FloatVector r = nf.fma(FloatVector.broadcast(F, -Unary.LN2_HI), e).sub(nf.mul(Unary.LN2_LO));
+        FloatVector p = FloatVector.broadcast(F, Unary.E5).fma(r, FloatVector.broadcast(F, Unary.E4))
+                .fma(r, FloatVector.broadcast(F, Unary.E3)).fma(r, FloatVector.broadcast(F, Unary.E2))
+                .fma(r, FloatVector.broadcast(F, Unary.E1)).fma(r, FloatVector.broadcast(F, 0.5f)).mul(r).fma(r, r)
+                .add(1f);
+        FloatVector scale = big.reinterpretAsInts().sub(Unary.ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        FloatVector em = p.mul(scale)                                // e^-|x|, in [0, 1]
+                .blend(FloatVector.zero(F), minusAbs.compare(VectorOperators.LT, Unary.EXP_MIN));
+        FloatVector pos = one.div(one.add(em));                      // sigmoid(|x|)
+        FloatVector neg = em.div(one.add(em));                       // sigmoid(-|x|)
+        FloatVector s = pos.blend(neg, x.compare(VectorOperators.LT, 0f));
+        return s.blend(x, x.test(VectorOperators.IS_NAN));           // NaN in, NaN out
     }
 
     public static void sigmoid(MemorySegment out, long o, MemorySegment x, long xo, long n) {

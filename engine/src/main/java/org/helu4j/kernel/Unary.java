@@ -22,6 +22,20 @@ import org.helu4j.kernel.ref.UnaryRef;
 public final class Unary {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
+    // e^x for the kernels whose results must not depend on the JIT tier (the Vector API's EXP is an intrinsic
+    // when compiled and a Java fallback otherwise, and the two round differently): x = n ln2 + r with
+    // |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes' expf coefficients), 2^n built from its exponent bits.
+    // Only add, mul, fma, min/max and integer ops, which every tier computes exactly alike. Inputs below EXP_MIN
+    // are clamped (e^-87.3 is the smallest normal float); above 88 they must not occur (callers pass x <= 0).
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
+    static final float ROUNDER = 12582912f;        // 1.5 * 2^23: adding it rounds to an integer in the low bits
+    static final int ROUNDER_BITS = 0x4B400000;
+    static final float EXP_MIN = -87.3f;
+    static final float E1 = 1.6666665459E-1f, E2 = 4.1665795894E-2f, E3 = 8.3334519073E-3f, E4 = 1.3981999507E-3f,
+            E5 = 1.9875691500E-4f;
+
     private Unary() {
     }
 
@@ -219,7 +233,16 @@ public final class Unary {
             FloatVector q = FloatVector.broadcast(F, B10);
             q = q.fma(ax, bc(B9)).fma(ax, bc(B8)).fma(ax, bc(B7)).fma(ax, bc(B6)).fma(ax, bc(B5)).fma(ax, bc(B4))
                     .fma(ax, bc(B3)).fma(ax, bc(B2)).fma(ax, bc(B1)).fma(ax, bc(B0));
-            FloatVector large = FloatVector.broadcast(F, 1f).sub(t.neg().lanewise(VectorOperators.EXP).mul(q));
+            // e^-t with the polynomial below (not VectorOperators.EXP, whose result depends on the JIT tier).
+            FloatVector e = t.neg().max(EXP_MIN);
+            FloatVector big = e.fma(bc(LOG2E), bc(ROUNDER));
+            FloatVector nf = big.sub(ROUNDER);
+            FloatVector rr = nf.fma(bc(-LN2_HI), e).sub(nf.mul(LN2_LO));
+            FloatVector ep = FloatVector.broadcast(F, E5).fma(rr, bc(E4)).fma(rr, bc(E3)).fma(rr, bc(E2)).fma(rr, bc(E1))
+                    .fma(rr, bc(0.5f)).mul(rr).fma(rr, rr).add(1f);
+            FloatVector twoN = big.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            FloatVector large = FloatVector.broadcast(F, 1f).sub(ep.mul(twoN).mul(q));
             FloatVector r = large.blend(small, ax.compare(VectorOperators.LE, 0.9f));
             r = r.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();  // sign of v
             if (gelu) {
