@@ -107,7 +107,42 @@ public final class Conv {
                 task(out, in, weights, g, ep, k, chunks, chunkCols, split, strips, t);
             }
         } else {
-            Parallel.forEach(tasks, t -> task(out, in, weights, g, ep, k, chunks, chunkCols, split, strips, t));
+            Tasks job = TASKS.get();
+            job.set(out, in, weights, g, ep, k, chunks, chunkCols, split, strips);
+            try {
+                Parallel.forEach(tasks, job);
+            } finally {
+                job.set(null, null, null, null, null, 0, 0, 0, 0, 0);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** The arguments of a parallel {@link #conv}, reused per thread so that its dispatch allocates nothing. */
+    private static final class Tasks implements Parallel.Body {
+        private MemorySegment out, in, pa;
+        private ConvGeometry g;
+        private Epilogue ep;
+        private int k, chunks, chunkCols, split, strips;
+
+        void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+                int chunks, int chunkCols, int split, int strips) {
+            this.out = out;
+            this.in = in;
+            this.pa = pa;
+            this.g = g;
+            this.ep = ep;
+            this.k = k;
+            this.chunks = chunks;
+            this.chunkCols = chunkCols;
+            this.split = split;
+            this.strips = strips;
+        }
+
+        @Override
+        public void run(int t) {
+            task(out, in, pa, g, ep, k, chunks, chunkCols, split, strips, t);
         }
     }
 

@@ -41,8 +41,40 @@ public final class DepthwiseConv {
         if (tasks <= 1) {
             planes(out, in, w, bias, g, relu, 0, planes);
         } else {
-            Parallel.forEach(tasks, t -> planes(out, in, w, bias, g, relu,
-                    (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks)));
+            Tasks job = TASKS.get();
+            job.set(out, in, w, bias, g, relu, planes, tasks);
+            try {
+                Parallel.forEach(tasks, job);
+            } finally {
+                job.set(null, null, null, null, null, false, 0, 0);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** The arguments of a parallel {@link #conv}, reused per thread so that its dispatch allocates nothing. */
+    private static final class Tasks implements Parallel.Body {
+        private MemorySegment out, in, w, bias;
+        private ConvGeometry g;
+        private boolean relu;
+        private int planes, tasks;
+
+        void set(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias, ConvGeometry g,
+                boolean relu, int planes, int tasks) {
+            this.out = out;
+            this.in = in;
+            this.w = w;
+            this.bias = bias;
+            this.g = g;
+            this.relu = relu;
+            this.planes = planes;
+            this.tasks = tasks;
+        }
+
+        @Override
+        public void run(int t) {
+            planes(out, in, w, bias, g, relu, (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks));
         }
     }
 

@@ -272,16 +272,55 @@ public final class Gemm {
             block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, 0, strips, pb, pbOff, 0, panels, k, ep);
             return;
         }
-        boolean byPanels = panels >= tasks;
-        int units = byPanels ? panels : strips;
-        Parallel.forEach(tasks, t -> {
+        PackedTasks job = PACKED_TASKS.get();
+        job.set(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, pb, pbOff, k, ep, strips, panels, tasks);
+        try {
+            Parallel.forEach(tasks, job);
+        } finally {
+            job.set(null, 0, 0, 0, 0, 0, 0, null, 0, null, 0, 0, null, 0, 0, 0);
+        }
+    }
+
+    private static final ThreadLocal<PackedTasks> PACKED_TASKS = ThreadLocal.withInitial(PackedTasks::new);
+
+    /** The arguments of a parallel {@link #multiplyPacked}, reused per thread so that its dispatch allocates nothing. */
+    private static final class PackedTasks implements Parallel.Body {
+        private MemorySegment c, pa, pb;
+        private long cOff, ldc, paOff, pbOff;
+        private int rowBase, m, colBase, n, k, strips, panels, tasks;
+        private Epilogue ep;
+
+        void set(MemorySegment c, long cOff, long ldc, int rowBase, int m, int colBase, int n, MemorySegment pa,
+                long paOff, MemorySegment pb, long pbOff, int k, Epilogue ep, int strips, int panels, int tasks) {
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+            this.rowBase = rowBase;
+            this.m = m;
+            this.colBase = colBase;
+            this.n = n;
+            this.pa = pa;
+            this.paOff = paOff;
+            this.pb = pb;
+            this.pbOff = pbOff;
+            this.k = k;
+            this.ep = ep;
+            this.strips = strips;
+            this.panels = panels;
+            this.tasks = tasks;
+        }
+
+        @Override
+        public void run(int t) {
+            boolean byPanels = panels >= tasks;
+            int units = byPanels ? panels : strips;
             int u0 = (int) ((long) units * t / tasks), u1 = (int) ((long) units * (t + 1) / tasks);
             if (byPanels) {
                 block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, 0, strips, pb, pbOff, u0, u1, k, ep);
             } else {
                 block(c, cOff, ldc, rowBase, m, colBase, n, pa, paOff, u0, u1, pb, pbOff, 0, panels, k, ep);
             }
-        });
+        }
     }
 
     /**

@@ -1,26 +1,27 @@
 package org.helu4j.kernel;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntConsumer;
-
 /**
- * Intra-op parallelism for kernels: a fixed pool of daemon workers shared by the process, and a per-thread
- * parallelism that the session running on that thread sets (its "threads" option, like ONNX Runtime's
- * intra-op thread count). With parallelism 1, {@link #forEach} is a plain loop on the calling thread and
- * allocates nothing.
+ * Intra-op parallelism for kernels: a pool of daemon workers shared by the process ({@link WorkerPool}), and a
+ * per-thread parallelism that the session running on that thread sets (its "threads" option, like ONNX
+ * Runtime's intra-op thread count).
+ *
+ * <p>A kernel asks {@link #tasksFor} how many tasks its work is worth and, if more than one, calls
+ * {@link #forEach}. Neither allocates: the body is a {@link Body} the kernel reuses (a per-thread object holding
+ * the call's arguments), and the pool reuses one job slot. Inside a task, {@link #tasksFor} answers 1, so kernels
+ * called from a task run serially and never touch their per-thread body again while it is in use.
  */
 public final class Parallel {
     /** Below this many multiply-adds a region is not worth handing to other threads. */
     public static final long MIN_PARALLEL_WORK = 1L << 18;
 
-    private static final ThreadLocal<int[]> PARALLELISM = ThreadLocal.withInitial(() -> new int[] {1});
-    private static final Object LOCK = new Object();
-    private static volatile ExecutorService workers;
-    private static volatile int workerCount;
+    /** One task of a parallel loop; kernels implement it with a reusable object, not a capturing lambda. */
+    @FunctionalInterface
+    public interface Body {
+        void run(int task);
+    }
+
+    // [0]: the parallelism; [1]: 1 while this thread runs tasks of a forEach (nested calls are serial).
+    private static final ThreadLocal<int[]> STATE = ThreadLocal.withInitial(() -> new int[] {1, 0});
 
     private Parallel() {
     }
@@ -30,97 +31,55 @@ public final class Parallel {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
-        PARALLELISM.get()[0] = threads;
+        STATE.get()[0] = threads;
         if (threads > 1) {
-            ensureWorkers(threads - 1);
+            WorkerPool.SHARED.ensureWorkers(threads - 1);
         }
     }
 
     /** The calling thread's parallelism. */
     public static int parallelism() {
-        return PARALLELISM.get()[0];
+        return STATE.get()[0];
     }
 
-    /** How many parallel tasks are worth it for {@code work} multiply-adds split into at most {@code maxTasks}. */
+    /**
+     * How many parallel tasks are worth it for {@code work} multiply-adds split into at most {@code maxTasks}; 1
+     * when serial, and inside a task of another {@link #forEach}.
+     */
     public static int tasksFor(long work, int maxTasks) {
-        int p = parallelism();
-        if (p <= 1 || work < MIN_PARALLEL_WORK) {
+        int[] s = STATE.get();
+        int p = s[0];
+        if (p <= 1 || s[1] != 0 || work < MIN_PARALLEL_WORK) {
             return 1;
         }
         return (int) Math.max(1, Math.min(Math.min(p, maxTasks), work / MIN_PARALLEL_WORK));
     }
 
     /**
-     * Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)}: on the calling thread and up to
+     * Runs {@code body.run(i)} for every {@code i} in {@code [0, tasks)}: on the calling thread and up to
      * {@code parallelism() - 1} workers, which take tasks from a shared counter. Returns when all are done; the
-     * first exception thrown by a task is rethrown.
+     * first exception thrown by a task is rethrown. Nested calls, and calls while another thread's loop holds the
+     * pool, run serially on the calling thread.
      */
-    public static void forEach(int tasks, IntConsumer body) {
-        int threads = Math.min(parallelism(), tasks);
-        if (threads <= 1) {
+    public static void forEach(int tasks, Body body) {
+        int[] s = STATE.get();
+        int threads = Math.min(s[0], tasks);
+        if (s[0] <= 1) {
             for (int i = 0; i < tasks; i++) {
-                body.accept(i);
+                body.run(i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(threads - 1);
-        Runnable drain = () -> {
-            try {
-                for (int i; (i = next.getAndIncrement()) < tasks; ) {
-                    body.accept(i);
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                next.set(tasks);
-            }
-        };
-        for (int t = 1; t < threads; t++) {
-            workers.execute(() -> {
-                try {
-                    drain.run();
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        drain.run();
+        int outer = s[1];
+        s[1] = 1;
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for kernel workers", e);
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException r) {
-            throw r;
-        } else if (t instanceof Error e) {
-            throw e;
-        } else if (t != null) {
-            throw new IllegalStateException(t);
-        }
-    }
-
-    private static void ensureWorkers(int count) {
-        if (workerCount >= count) {
-            return;
-        }
-        synchronized (LOCK) {
-            if (workerCount >= count) {
-                return;
+            if (outer != 0 || threads <= 1 || !WorkerPool.SHARED.run(tasks, threads - 1, body)) {
+                for (int i = 0; i < tasks; i++) {
+                    body.run(i);
+                }
             }
-            ExecutorService old = workers;
-            AtomicInteger id = new AtomicInteger();
-            workers = Executors.newFixedThreadPool(count, r -> {
-                Thread t = new Thread(r, "helu4j-worker-" + id.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            workerCount = count;
-            if (old != null) {
-                old.shutdown();
-            }
+        } finally {
+            s[1] = outer;
         }
     }
 }

@@ -60,8 +60,13 @@ final class StrideOneGrid {
                 task(grid, padded, pa, g, onGrid, k, pw, plane, gridCols, cg, mg, chunks, chunkCols, split, strips, t);
             }
         } else {
-            Parallel.forEach(tasks, t -> task(grid, padded, pa, g, onGrid, k, pw, plane, gridCols, cg, mg, chunks,
-                    chunkCols, split, strips, t));
+            Tasks job = TASKS.get();
+            job.set(grid, padded, pa, g, onGrid, k, pw, plane, gridCols, cg, mg, chunks, chunkCols, split, strips);
+            try {
+                Parallel.forEach(tasks, job);
+            } finally {
+                job.set(null, null, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            }
         }
         compact(out, grid, g, pw, gridCols);
         if (onGrid != ep) {
@@ -150,6 +155,41 @@ final class StrideOneGrid {
                 MemorySegment.copy(grid, (r * gridCols + (long) oh * pw) * Float.BYTES, out,
                         (r * p + (long) oh * g.outW) * Float.BYTES, (long) g.outW * Float.BYTES);
             }
+        }
+    }
+
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** The arguments of a parallel {@link #conv}, reused per thread so that its dispatch allocates nothing. */
+    private static final class Tasks implements Parallel.Body {
+        private MemorySegment grid, padded, pa;
+        private ConvGeometry g;
+        private Epilogue ep;
+        private int k, pw, cg, mg, chunks, chunkCols, split, strips;
+        private long plane, gridCols;
+
+        void set(MemorySegment grid, MemorySegment padded, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+                int pw, long plane, long gridCols, int cg, int mg, int chunks, int chunkCols, int split, int strips) {
+            this.grid = grid;
+            this.padded = padded;
+            this.pa = pa;
+            this.g = g;
+            this.ep = ep;
+            this.k = k;
+            this.pw = pw;
+            this.plane = plane;
+            this.gridCols = gridCols;
+            this.cg = cg;
+            this.mg = mg;
+            this.chunks = chunks;
+            this.chunkCols = chunkCols;
+            this.split = split;
+            this.strips = strips;
+        }
+
+        @Override
+        public void run(int t) {
+            task(grid, padded, pa, g, ep, k, pw, plane, gridCols, cg, mg, chunks, chunkCols, split, strips, t);
         }
     }
 }
