@@ -144,40 +144,72 @@ public final class Softmax {
 
     /**
      * Slices j .. j+LANES-1 (as far as inner goes), each n elements {@code inner} apart, one per lane. The mask is
-     * made here, not passed in: a mask crossing a call that is not inlined would be boxed.
+     * made here, not passed in: a mask crossing a call that is not inlined would be boxed. Softmax and LogSoftmax
+     * are separate methods, and they load through the Vector API directly rather than through {@code Unary.load}:
+     * C2 may inline both into this one, reach its inlining node limit and leave a helper call behind, and a vector
+     * and mask crossing that call are boxed on every element (144 bytes each at 512 bits).
      */
     private static void columns(MemorySegment out, long o, MemorySegment x, long xo, long j, long n, long inner,
             boolean log) {
+        if (log) {
+            logColumns(out, o, x, xo, j, n, inner);
+        } else {
+            expColumns(out, o, x, xo, j, n, inner);
+        }
+    }
+
+    /** Softmax down the columns: exp(x - max) stored, then scaled by 1 / sum. Byte offsets: a = x, b = out. */
+    private static void expColumns(MemorySegment out, long o, MemorySegment x, long xo, long j, long n,
+            long inner) {
         VectorMask<Float> m = F.indexInRange(j, inner);
-        o += j;
-        xo += j;
+        long stride = inner * 4;
+        long a0 = (xo + j) * 4;
+        long b0 = (o + j) * 4;
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (long k = 0; k < n; k++) {
-            vmax = vmax.max(load(x, xo + k * inner, m));
+        for (long k = 0, a = a0; k < n; k++, a += stride) {
+            vmax = vmax.max(FloatVector.fromMemorySegment(F, x, a, NATIVE, m));
         }
         FloatVector vsum = FloatVector.zero(F);
         FloatVector vc = FloatVector.zero(F);  // Kahan compensation, as in row()
-        for (long k = 0; k < n; k++) {
-            FloatVector e = load(x, xo + k * inner, m).sub(vmax).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
-            }
+        for (long k = 0, a = a0, b = b0; k < n; k++, a += stride, b += stride) {
+            FloatVector e = FloatVector.fromMemorySegment(F, x, a, NATIVE, m).sub(vmax).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(out, b, NATIVE, m);
             FloatVector y = e.sub(vc);
             FloatVector t = vsum.add(y);
             vc = t.sub(vsum).sub(y);
             vsum = t;
         }
-        if (log) {
-            // sum = vsum - vc, so log(sum) = log(vsum) + log1p(-vc / vsum) ~ log(vsum) - vc / vsum
-            FloatVector logSum = vsum.lanewise(VectorOperators.LOG).sub(vc.div(vsum));
-            for (long k = 0; k < n; k++) {
-                load(x, xo + k * inner, m).sub(vmax).sub(logSum).intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
-            }
-        } else {
-            FloatVector inv = FloatVector.broadcast(F, 1f).div(vsum.sub(vc));
-            for (long k = 0; k < n; k++) {
-                load(out, o + k * inner, m).mul(inv).intoMemorySegment(out, (o + k * inner) * 4, NATIVE, m);
-            }
+        FloatVector inv = FloatVector.broadcast(F, 1f).div(vsum.sub(vc));
+        for (long k = 0, b = b0; k < n; k++, b += stride) {
+            FloatVector.fromMemorySegment(F, out, b, NATIVE, m).mul(inv).intoMemorySegment(out, b, NATIVE, m);
+        }
+    }
+
+    /** LogSoftmax down the columns: x - max - log(sum of exp(x - max)). Byte offsets: a = x, b = out. */
+    private static void logColumns(MemorySegment out, long o, MemorySegment x, long xo, long j, long n,
+            long inner) {
+        VectorMask<Float> m = F.indexInRange(j, inner);
+        long stride = inner * 4;
+        long a0 = (xo + j) * 4;
+        long b0 = (o + j) * 4;
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (long k = 0, a = a0; k < n; k++, a += stride) {
+            vmax = vmax.max(FloatVector.fromMemorySegment(F, x, a, NATIVE, m));
+        }
+        FloatVector vsum = FloatVector.zero(F);
+        FloatVector vc = FloatVector.zero(F);
+        for (long k = 0, a = a0; k < n; k++, a += stride) {
+            FloatVector y = FloatVector.fromMemorySegment(F, x, a, NATIVE, m).sub(vmax).lanewise(VectorOperators.EXP)
+                    .sub(vc);
+            FloatVector t = vsum.add(y);
+            vc = t.sub(vsum).sub(y);
+            vsum = t;
+        }
+        // sum = vsum - vc, so log(sum) = log(vsum) + log1p(-vc / vsum) ~ log(vsum) - vc / vsum
+        FloatVector logSum = vsum.lanewise(VectorOperators.LOG).sub(vc.div(vsum));
+        for (long k = 0, a = a0, b = b0; k < n; k++, a += stride, b += stride) {
+            FloatVector.fromMemorySegment(F, x, a, NATIVE, m).sub(vmax).sub(logSum)
+                    .intoMemorySegment(out, b, NATIVE, m);
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.helu4j.runtime;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import org.helu4j.Tensor;
 import org.helu4j.graph.ValueInfo;
 import org.helu4j.kernel.Parallel;
@@ -11,15 +10,27 @@ import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
 
 /**
- * Runs a {@link Plan} for one thread. It owns one off-heap buffer per value, grown on demand and reused across
- * runs. When a run's inputs have the same shapes (and int64 inputs the same values) as the previous run's, every
- * shape is known to be the same too, so inference is skipped and the kernels run straight into the buffers of
- * the previous run: a steady stream of same-shaped inputs allocates nothing, on or off the heap.
+ * Runs a {@link Plan} for one thread. Values live in a few off-heap buffers from a {@link BufferPool}, reused
+ * across runs: planning gives each value computed at run time a buffer when its node runs and hands the buffer back
+ * after the value's last read ({@link Liveness}), so activations share memory. A node's outputs never share a
+ * buffer with its inputs, since those are handed back only after it ran. When a run's inputs have the same shapes
+ * (and int64 inputs the same values) as the previous run's, every shape and so the whole plan is the same too:
+ * inference is skipped and the kernels run straight into the buffers of the previous run, so a steady stream of
+ * same-shaped inputs allocates nothing, on or off the heap. Other inputs are planned again.
  */
 public final class Executor implements AutoCloseable {
+    /**
+     * {@code -Dhelu4j.poisonBuffers=true} fills each value's buffer with NaN bytes before its node writes it, so
+     * that an op which leaves part of its output unwritten (and relied on zeroed, unshared memory) shows up in tests.
+     */
+    private static final boolean POISON = Boolean.getBoolean("helu4j.poisonBuffers");
+
     private final Plan plan;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment[] buffers;
+    private final BufferPool pool = new BufferPool();
+    private final int[] bufferOf;     // per slot, its buffer in the pool; -1 for constants and unplaced values
+    private final boolean[] held;     // per slot, its buffer is not yet handed back
+    private final boolean[] pinned;   // per slot, kept to the end of the run whatever its last read
+    private long valueBytes;
     private final Tensor[] values;
     private final InferContext ctx = new InferContext();
 
@@ -47,7 +58,9 @@ public final class Executor implements AutoCloseable {
         this.threads = threads;
         this.plan = plan;
         int slots = plan.slotNames.length;
-        this.buffers = new MemorySegment[slots];
+        this.bufferOf = new int[slots];
+        this.held = new boolean[slots];
+        this.pinned = new boolean[slots];
         this.values = new Tensor[slots];
         this.nodeIn = new Tensor[plan.ops.length][];
         this.nodeOut = new Tensor[plan.ops.length][];
@@ -113,13 +126,17 @@ public final class Executor implements AutoCloseable {
         for (int s = 0; s < values.length; s++) {
             fromValues[s] = plan.constants[s] != null;
         }
+        pool.releaseAll();
+        Arrays.fill(bufferOf, -1);
+        Arrays.fill(held, false);
+        Arrays.fill(pinned, false);
+        valueBytes = 0;
         Shape[] shapes = new Shape[inputs.length];
         long[][] longs = new long[inputs.length][];
         for (int i = 0; i < plan.inputSlots.length; i++) {
             Tensor in = inputs[i];
-            Tensor buffer = buffer(plan.inputSlots[i], in.type(), in.shape());
+            Tensor buffer = place(plan.inputSlots[i], in.type(), in.shape());
             in.copyTo(buffer);
-            values[plan.inputSlots[i]] = buffer;
             shapes[i] = in.shape();
             if (in.type() == DType.INT64) {
                 longs[i] = in.toLongArray();
@@ -130,8 +147,10 @@ public final class Executor implements AutoCloseable {
         for (int k = 0; k < ops.length; k++) {
             if (!plan.folded[k]) {
                 inferAndRun(k, ops[k]);
+                releaseDead(k);
             }
         }
+        relink();
         lastShapes = shapes;
         lastLongs = longs;
     }
@@ -173,8 +192,7 @@ public final class Executor implements AutoCloseable {
             }
             allKnown &= ctx.outputValue(j) != null || outs[j] < 0;
             if (outs[j] >= 0) {
-                out[j] = buffer(outs[j], ctx.outputType(j), ctx.outputShape(j));
-                values[outs[j]] = out[j];
+                out[j] = place(outs[j], ctx.outputType(j), ctx.outputShape(j));
             }
         }
         if (allKnown) {
@@ -182,6 +200,7 @@ public final class Executor implements AutoCloseable {
                 if (out[j] != null) {
                     ctx.outputValue(j).copyTo(out[j]);
                     fromValues[outs[j]] = true;
+                    pinned[outs[j]] = true;  // replays do not run this node: its outputs must keep their bytes
                 }
             }
         } else {
@@ -192,15 +211,77 @@ public final class Executor implements AutoCloseable {
         nodeOut[k] = out;
     }
 
-    /** The slot's buffer, grown if needed, viewed with the given type and shape. */
-    private Tensor buffer(int slot, DType type, Shape shape) {
+    /** Gives the slot's value a buffer of its own until its last read, and views it with the type and shape. */
+    private Tensor place(int slot, DType type, Shape shape) {
         long bytes = Math.max(shape.size() * type.byteSize(), 1);
-        MemorySegment b = buffers[slot];
-        if (b == null || b.byteSize() < bytes) {
-            b = arena.allocate(bytes, Tensor.ALIGNMENT);
-            buffers[slot] = b;
+        int b = pool.acquire(bytes);
+        bufferOf[slot] = b;
+        held[slot] = true;
+        valueBytes += BufferPool.rounded(bytes);
+        Tensor t = Tensor.wrap(pool.segment(b).asSlice(0, bytes), type, shape);
+        if (POISON) {
+            t.segment().fill((byte) -1);  // NaN as float32, -1 as int64
         }
-        return Tensor.wrap(b, type, shape);
+        values[slot] = t;
+        return t;
+    }
+
+    /** Hands back the buffers of the values node {@code k} read or wrote for the last time. */
+    private void releaseDead(int k) {
+        for (int s : plan.inSlots[k]) {
+            release(s, k);
+        }
+        for (int s : plan.outSlots[k]) {
+            release(s, Liveness.UNUSED);
+        }
+    }
+
+    private void release(int slot, int k) {
+        if (slot >= 0 && held[slot] && plan.lastUse[slot] == k && !pinned[slot]) {
+            pool.release(bufferOf[slot]);
+            held[slot] = false;  // an input read twice by one node is released once
+        }
+    }
+
+    /**
+     * Points every placed value, and the replay's node arguments, at its buffer's final memory: a buffer grown
+     * during planning moved, and the values it held before were dead by then, so no bytes need copying.
+     */
+    private void relink() {
+        for (int s = 0; s < values.length; s++) {
+            if (bufferOf[s] >= 0) {
+                Tensor t = values[s];
+                values[s] = Tensor.wrap(pool.segment(bufferOf[s]).asSlice(0, t.segment().byteSize()), t.type(),
+                        t.shape());
+            }
+        }
+        for (int k = 0; k < plan.ops.length; k++) {
+            if (!plan.folded[k]) {
+                relink(nodeIn[k], plan.inSlots[k]);
+                relink(nodeOut[k], plan.outSlots[k]);
+            }
+        }
+    }
+
+    private void relink(Tensor[] args, int[] slots) {
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] >= 0) {
+                args[i] = values[slots[i]];
+            }
+        }
+    }
+
+    /**
+     * The off-heap bytes this executor holds for values: its buffers, each value's bytes rounded up to 64 and
+     * shared by values whose lifetimes do not overlap. 0 once closed.
+     */
+    public long bufferBytes() {
+        return pool.bytes();
+    }
+
+    /** The bytes of the latest plan's values, each rounded up to 64, summed: what one buffer per value holds. */
+    public long valueBytes() {
+        return valueBytes;
     }
 
     /** Checks one caller input against its declaration. */
@@ -228,6 +309,6 @@ public final class Executor implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        pool.close();
     }
 }

@@ -34,6 +34,8 @@ public final class Plan {
     final String[] slotNames;
     final DType[] staticTypes;
     final Shape[] staticShapes;
+    /** Per slot, the last node that reads it: see {@link Liveness}. */
+    final int[] lastUse;
 
     private Plan(Graph graph, Op[] ops, int[][] inSlots, int[][] outSlots, boolean[] folded, Tensor[] constants,
             int[] inputSlots, int[] outputSlots, String[] slotNames, DType[] staticTypes, Shape[] staticShapes) {
@@ -48,6 +50,7 @@ public final class Plan {
         this.slotNames = slotNames;
         this.staticTypes = staticTypes;
         this.staticShapes = staticShapes;
+        this.lastUse = Liveness.lastUses(slotNames.length, inSlots, folded, outputSlots);
     }
 
     /** Compiles {@code graph}: creates the ops and infers what can be inferred from the declared input shapes. */
