@@ -235,11 +235,11 @@ public final class Unary {
                     .fma(ax, bc(B3)).fma(ax, bc(B2)).fma(ax, bc(B1)).fma(ax, bc(B0));
             // e^-t with the polynomial below (not VectorOperators.EXP, whose result depends on the JIT tier).
             FloatVector e = t.neg().max(EXP_MIN);
-            FloatVector big = e.fma(bc(LOG2E), bc(ROUNDER));
+            FloatVector big = e.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUNDER));
             FloatVector nf = big.sub(ROUNDER);
-            FloatVector rr = nf.fma(bc(-LN2_HI), e).sub(nf.mul(LN2_LO));
-            FloatVector ep = FloatVector.broadcast(F, E5).fma(rr, bc(E4)).fma(rr, bc(E3)).fma(rr, bc(E2)).fma(rr, bc(E1))
-                    .fma(rr, bc(0.5f)).mul(rr).fma(rr, rr).add(1f);
+            FloatVector rr = nf.fma(FloatVector.broadcast(F, -LN2_HI), e).sub(nf.mul(LN2_LO));
+            FloatVector ep = rr.mul(E5).add(E4).mul(rr).add(E3).mul(rr).add(E2).mul(rr).add(E1).mul(rr).add(0.5f)
+                    .mul(rr).fma(rr, rr).add(1f);
             FloatVector twoN = big.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
                     .reinterpretAsFloats();
             FloatVector large = FloatVector.broadcast(F, 1f).sub(ep.mul(twoN).mul(q));
