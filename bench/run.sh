@@ -38,7 +38,7 @@ fi
 if [[ "$MODE" == full ]]; then
   OUT=bench/target/results; MD=BENCHMARKS.md; CHART=bench/charts/ort-ratio.png
   JMH_RUN=(-f 2 -wi 5 -i 5 -w "${BENCH_ITER_TIME:-500ms}" -r "${BENCH_ITER_TIME:-500ms}")
-  ORT_RUN=(--batches 1,8,32 --threads 1,2 --warmup-s 1 --measure-s 3 --min-iters 5)
+  ORT_RUN=(--batches 1,8 --threads 1,2 --warmup-s 1 --measure-s 3 --min-iters 5)
   PEAK_S=5
 else
   OUT=bench/target/results-quick; MD=$OUT/BENCHMARKS.md; CHART=$OUT/ort-ratio.png
