@@ -17,9 +17,9 @@ import org.helu4j.kernel.ref.GemmRef;
  * FloatVector accumulators, broadcasts one element of A per row and loads one row of a B panel per step of k.
  * C is computed panel by panel ({@code NR} columns of B at a time, so a panel stays in cache while every row
  * block of A streams past it). B is read either directly (not transposed: its rows are contiguous) or from
- * panels packed by {@link #packB}, which weights can do once at load time. The last, narrower panel uses masked
- * loads and stores; the last {@code m % MR} rows use a one-row tile. The epilogue (alpha, bias, beta, ReLU) is
- * applied while the accumulators are still in registers.
+ * panels packed by {@link #packB}, which weights can do once at load time. The last, narrower panel is computed
+ * whole into a scratch tile and copied out; the last {@code m % MR} rows use a one-row tile. The epilogue (alpha,
+ * bias, beta, ReLU) is applied to each tile right after it is stored, while it is still in L1.
  */
 public final class Gemm {
     /** Rows of C per register tile. */
@@ -64,6 +64,21 @@ public final class Gemm {
         /** {@code C = A·B + bias[i]} (a convolution as GEMM, one bias per output channel row). */
         public static Epilogue rowBias(MemorySegment bias, long biasOff, boolean relu) {
             return new Epilogue(1f, bias, biasOff, 1, 0, 1f, relu);
+        }
+
+        /** True for plain {@code C = A·B}: nothing to apply. */
+        boolean isIdentity() {
+            return alpha == 1f && bias == null && !relu;
+        }
+
+        /** The ReLU as a lower bound: {@code max(v, -inf)} is v, NaN and -0 included. */
+        float floor() {
+            return relu ? 0f : Float.NEGATIVE_INFINITY;
+        }
+
+        /** Where the bias of C at (i, j) is. */
+        long biasIndex(int i, int j) {
+            return biasOff + i * biasRowStride + j * biasColStride;
         }
 
         public Epilogue withRelu(boolean relu) {
@@ -204,7 +219,7 @@ public final class Gemm {
             MemorySegment b, long bOff, long brs, int m, int j, int w, int k, Epilogue ep) {
         if (w < NR && brs != NR) {
             // The edge panel of an unpacked B: copy it zero-padded to NR columns, so that the tiles load whole
-            // vectors (masked loads in the k loop defeat the JIT) and only the stores are masked.
+            // vectors (masked loads in the k loop defeat the JIT).
             MemorySegment padded = Scratch.get(1, (long) Math.max(k, 1) * NR * Float.BYTES);
             packPanel(padded, 0, b, bOff, brs, false, 0, w, k);
             b = padded;
@@ -219,14 +234,30 @@ public final class Gemm {
             for (; i < m; i++) {
                 tile1(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j);
             }
-        } else {
-            for (; i + MR <= m; i += MR) {
-                tile4Masked(c, cOff + i * ldc + j, ldc, a, aOff + i * ars, ars, acs, b, bOff, brs, k, ep, i, j,
-                        w);
-            }
-            for (; i < m; i++) {
-                tile1Masked(c, cOff + i * ldc + j, a, aOff + i * ars, acs, b, bOff, brs, k, ep, i, j, w);
-            }
+            return;
+        }
+        // The edge panel: whole tiles into a scratch tile, then their first w columns into C. Masked stores
+        // instead made the tile methods too large for C1 (out of virtual registers), leaving them in C1 code
+        // that allocates on every vector operation; and they are slow where the CPU has no masked store.
+        MemorySegment tile = Scratch.get(2, (long) MR * NR * Float.BYTES);
+        for (; i + MR <= m; i += MR) {
+            tile4(tile, 0, NR, a, aOff + i * ars, ars, acs, b, bOff, brs, k, Epilogue.NONE, i, j);
+            edge(tile, c, cOff + i * ldc + j, ldc, MR, w, ep, i, j);
+        }
+        for (; i < m; i++) {
+            tile1(tile, 0, a, aOff + i * ars, acs, b, bOff, brs, k, Epilogue.NONE, i, j);
+            edge(tile, c, cOff + i * ldc + j, ldc, 1, w, ep, i, j);
+        }
+    }
+
+    /** Copies the first w columns of {@code rows} rows of a scratch tile into C, then applies the epilogue. */
+    private static void edge(MemorySegment tile, MemorySegment c, long cIdx, long ldc, int rows, int w, Epilogue ep,
+            int row, int col) {
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(tile, FL, (long) r * NR * Float.BYTES, c, FL, (cIdx + r * ldc) * Float.BYTES, w);
+        }
+        if (!ep.isIdentity()) {
+            finish(c, cIdx, ldc, rows, ep, row, col, w);
         }
     }
 
@@ -241,7 +272,9 @@ public final class Gemm {
 
     // ---- the hot spot: an MR×NRV register tile, FMA over k ----
     // Vector loads are written out rather than called through helpers: a vector (or mask) that crosses a call
-    // the JIT does not inline is boxed, and the tile then runs the Vector API's slow fallback.
+    // the JIT does not inline is boxed, and the tile then runs the Vector API's slow fallback. So each tile stores
+    // its accumulators as they are and finish() reads them back: passed to a store helper, they were boxed on
+    // every step of k once tile4 reached C2's inlining node limit (about 1 kB per k step).
     private static void tile4(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars, long acs,
             MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
@@ -260,10 +293,14 @@ public final class Gemm {
             x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
             c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
         }
-        store3(c00, c01, c02, c, cIdx, ep, row, col);
-        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col);
-        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col);
-        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col);
+        long r0 = cIdx * 4L, r1 = (cIdx + ldc) * 4L, r2 = (cIdx + 2 * ldc) * 4L, r3 = (cIdx + 3 * ldc) * 4L;
+        c00.intoMemorySegment(c, r0, NO); c01.intoMemorySegment(c, r0 + 4L * L, NO); c02.intoMemorySegment(c, r0 + 8L * L, NO);
+        c10.intoMemorySegment(c, r1, NO); c11.intoMemorySegment(c, r1 + 4L * L, NO); c12.intoMemorySegment(c, r1 + 8L * L, NO);
+        c20.intoMemorySegment(c, r2, NO); c21.intoMemorySegment(c, r2 + 4L * L, NO); c22.intoMemorySegment(c, r2 + 8L * L, NO);
+        c30.intoMemorySegment(c, r3, NO); c31.intoMemorySegment(c, r3 + 4L * L, NO); c32.intoMemorySegment(c, r3 + 8L * L, NO);
+        if (!ep.isIdentity()) {
+            finish(c, cIdx, ldc, MR, ep, row, col, NR);
+        }
     }
 
     private static void tile1(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
@@ -277,80 +314,47 @@ public final class Gemm {
             c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
             c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
         }
-        store3(c00, c01, c02, c, cIdx, ep, row, col);
-    }
-
-    private static void tile4Masked(MemorySegment c, long cIdx, long ldc, MemorySegment a, long aIdx, long ars,
-            long acs, MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
-        // Masks are made here, not passed in: the JIT intrinsifies masked loads only for masks of a known type.
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        long a0 = aIdx, a1 = aIdx + ars, a2 = aIdx + 2 * ars, a3 = aIdx + 3 * ars;
-        long bp = bIdx;
-        long ap = 0;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector b0 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO), b1 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO), b2 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO);
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, a0 + ap));
-            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a1 + ap));
-            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a2 + ap));
-            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
-            x = FloatVector.broadcast(F, a.getAtIndex(FL, a3 + ap));
-            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+        long r0 = cIdx * 4L;
+        c00.intoMemorySegment(c, r0, NO); c01.intoMemorySegment(c, r0 + 4L * L, NO); c02.intoMemorySegment(c, r0 + 8L * L, NO);
+        if (!ep.isIdentity()) {
+            finish(c, cIdx, 0, 1, ep, row, col, NR);
         }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
-        store3(c10, c11, c12, c, cIdx + ldc, ep, row + 1, col, w);
-        store3(c20, c21, c22, c, cIdx + 2 * ldc, ep, row + 2, col, w);
-        store3(c30, c31, c32, c, cIdx + 3 * ldc, ep, row + 3, col, w);
     }
 
-    private static void tile1Masked(MemorySegment c, long cIdx, MemorySegment a, long aIdx, long acs,
-            MemorySegment b, long bIdx, long brs, int k, Epilogue ep, int row, int col, int w) {
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
-        long bp = bIdx;
-        long ap = aIdx;
-        for (int p = 0; p < k; p++, bp += brs, ap += acs) {
-            FloatVector x = FloatVector.broadcast(F, a.getAtIndex(FL, ap));
-            c00 = FloatVector.fromMemorySegment(F, b, (bp) * 4L, NO).fma(x, c00);
-            c01 = FloatVector.fromMemorySegment(F, b, (bp + L) * 4L, NO).fma(x, c01);
-            c02 = FloatVector.fromMemorySegment(F, b, (bp + 2 * L) * 4L, NO).fma(x, c02);
-        }
-        store3(c00, c01, c02, c, cIdx, ep, row, col, w);
-    }
+    // ---- the epilogue, on a stored tile (in L1) ----
 
-    // ---- the epilogue, on one tile row ----
-    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
-            Epilogue ep, int row, int col) {
-        finish(v0, ep, row, col, L).intoMemorySegment(c, cIdx * Float.BYTES, NO);
-        finish(v1, ep, row, col + L, L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO);
-        finish(v2, ep, row, col + 2 * L, L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO);
-    }
-
-    private static void store3(FloatVector v0, FloatVector v1, FloatVector v2, MemorySegment c, long cIdx,
-            Epilogue ep, int row, int col, int w) {
-        VectorMask<Float> m0 = F.indexInRange(0, w), m1 = F.indexInRange(L, w), m2 = F.indexInRange(2 * L, w);
-        finish(v0, ep, row, col, w).intoMemorySegment(c, cIdx * Float.BYTES, NO, m0);
-        finish(v1, ep, row, col + L, w - L).intoMemorySegment(c, (cIdx + L) * Float.BYTES, NO, m1);
-        finish(v2, ep, row, col + 2 * L, w - 2 * L).intoMemorySegment(c, (cIdx + 2 * L) * Float.BYTES, NO, m2);
-    }
-
-    /** alpha, bias and ReLU on the accumulators of C[row, col..col+L); {@code valid} lanes hold real columns. */
-    private static FloatVector finish(FloatVector acc, Epilogue ep, int row, int col, int valid) {
-        FloatVector v = ep.alpha() == 1f ? acc : acc.mul(ep.alpha());
+    /**
+     * alpha, bias and ReLU on C[row..row+rows, col..col+w), stored from {@code cIdx} with rows {@code ldc} apart.
+     * Whole vectors unmasked; the last, partial one of a row (fewer than LANES floats) in scalar code, which
+     * allocates nothing even before C2 compiles it: at batch 1 a small classifier layer calls this once a run.
+     * Kept under C2's FreqInlineSize (325 bytecodes) so that it inlines into the tiles.
+     */
+    private static void finish(MemorySegment c, long cIdx, long ldc, int rows, Epilogue ep, int row, int col, int w) {
+        float alpha = ep.alpha();
+        float beta = ep.beta();
+        float floor = ep.floor();
         MemorySegment bias = ep.bias();
-        if (bias != null) {
-            long idx = ep.biasOff() + row * ep.biasRowStride();
-            FloatVector bv;
-            if (ep.biasColStride() == 0) {
-                bv = FloatVector.broadcast(F, bias.getAtIndex(FL, idx));
-            } else {
-                bv = valid >= L ? FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO) : FloatVector.fromMemorySegment(F, bias, (idx + col) * 4L, NO, F.indexInRange(0, valid));
+        long bcs = ep.biasColStride();
+        int whole = w / L * L;
+        for (int r = 0; r < rows; r++) {
+            long at = cIdx + r * ldc;
+            long bi = ep.biasIndex(row + r, col);
+            for (int v = 0; v < whole; v += L) {
+                FloatVector y = FloatVector.fromMemorySegment(F, c, (at + v) * 4L, NO).mul(alpha);
+                if (bias != null) {
+                    FloatVector bv = bcs != 0 ? FloatVector.fromMemorySegment(F, bias, (bi + v) * 4L, NO)
+                            : FloatVector.broadcast(F, bias.getAtIndex(FL, bi));
+                    y = bv.fma(FloatVector.broadcast(F, beta), y);
+                }
+                y.max(floor).intoMemorySegment(c, (at + v) * 4L, NO);
             }
-            v = bv.fma(FloatVector.broadcast(F, ep.beta()), v);
+            for (int j = whole; j < w; j++) {
+                float y = c.getAtIndex(FL, at + j) * alpha;
+                if (bias != null) {
+                    y = Math.fma(bias.getAtIndex(FL, bi + j * bcs), beta, y);
+                }
+                c.setAtIndex(FL, at + j, Math.max(y, floor));
+            }
         }
-        return ep.relu() ? v.max(0f) : v;
     }
 }

@@ -12,7 +12,10 @@ import java.lang.foreign.MemorySegment;
  * different slot.
  */
 public final class Scratch {
-    /** Slots: 0 for a convolution's columns, 1 for GEMM packing, 2-3 free for other kernels. */
+    /**
+     * Slots: 0 for a convolution's columns, 1 for GEMM packing, 2 for GEMM's edge tile, 2-3 for ops that call no
+     * GEMM (pooling, resizing).
+     */
     public static final int SLOTS = 4;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
