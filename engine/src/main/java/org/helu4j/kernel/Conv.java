@@ -99,6 +99,10 @@ public final class Conv {
      */
     static void gemm(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, MemorySegment bias,
             long biasOff, MemorySegment b, long bOff, long ldb, int m, int n, int k, boolean relu) {
+        // The ReLU is max(s, floor), since max(s, -inf) is s (NaN and -0 included). The accumulators are stored
+        // right here: handed to a helper the JIT does not inline (this method is past its inlining budget), they
+        // were boxed on every step of k.
+        float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             long a0 = aOff + (long) i * k;
@@ -131,14 +135,14 @@ public final class Conv {
                     s30 = w3.fma(x0, s30);
                     s31 = w3.fma(x1, s31);
                 }
-                store(c, c0 + j, s00, relu);
-                store(c, c0 + j + LANES, s01, relu);
-                store(c, c0 + ldc + j, s10, relu);
-                store(c, c0 + ldc + j + LANES, s11, relu);
-                store(c, c0 + 2 * ldc + j, s20, relu);
-                store(c, c0 + 2 * ldc + j + LANES, s21, relu);
-                store(c, c0 + 3 * ldc + j, s30, relu);
-                store(c, c0 + 3 * ldc + j + LANES, s31, relu);
+                s00.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
+                s01.max(floor).intoMemorySegment(c, (c0 + j + LANES) * 4, NO);
+                s10.max(floor).intoMemorySegment(c, (c0 + ldc + j) * 4, NO);
+                s11.max(floor).intoMemorySegment(c, (c0 + ldc + j + LANES) * 4, NO);
+                s20.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j) * 4, NO);
+                s21.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j + LANES) * 4, NO);
+                s30.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j) * 4, NO);
+                s31.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j + LANES) * 4, NO);
             }
             for (; j + LANES <= n; j += LANES) {
                 FloatVector s0 = FloatVector.broadcast(F, z0);
@@ -153,10 +157,10 @@ public final class Conv {
                     s2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t)).fma(x, s2);
                     s3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t)).fma(x, s3);
                 }
-                store(c, c0 + j, s0, relu);
-                store(c, c0 + ldc + j, s1, relu);
-                store(c, c0 + 2 * ldc + j, s2, relu);
-                store(c, c0 + 3 * ldc + j, s3, relu);
+                s0.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
+                s1.max(floor).intoMemorySegment(c, (c0 + ldc + j) * 4, NO);
+                s2.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j) * 4, NO);
+                s3.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j) * 4, NO);
             }
             for (int r = 0; r < 4; r++) {
                 scalarTail(c, c0 + r * ldc, a, a0 + (long) r * k, biasAt(bias, biasOff + i + r), b, bOff, ldb, j, n, k, relu);
@@ -173,7 +177,7 @@ public final class Conv {
                 for (int t = 0; t < k; t++, bp += ldb) {
                     s = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(FloatVector.fromMemorySegment(F, b, bp * 4, NO), s);
                 }
-                store(c, c0 + j, s, relu);
+                s.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
             }
             scalarTail(c, c0, a, a0, z, b, bOff, ldb, j, n, k, relu);
         }
@@ -194,9 +198,5 @@ public final class Conv {
 
     private static float biasAt(MemorySegment bias, long i) {
         return bias == null ? 0f : bias.getAtIndex(F32, i);
-    }
-
-    private static void store(MemorySegment c, long off, FloatVector v, boolean relu) {
-        (relu ? v.max(0f) : v).intoMemorySegment(c, off * 4, NO);
     }
 }
