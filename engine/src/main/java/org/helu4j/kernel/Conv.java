@@ -96,71 +96,25 @@ public final class Conv {
     /**
      * c[i][j] = bias[i] + sum_t a[i][t] * b[t][j], for i in [0, m), j in [0, n), t in [0, k); a is the weights
      * (row stride k), b the column matrix (row stride ldb), c the output (row stride ldc). Offsets in elements.
+     *
+     * <p>Each register tile is a method of its own that loads, accumulates and stores its vectors: a vector passed
+     * to a helper the JIT does not inline is boxed on every step of k, and one method holding every tile grew too
+     * large for C1 (out of virtual registers), which at times left it in C1 code that allocates for good.
      */
     static void gemm(MemorySegment c, long cOff, long ldc, MemorySegment a, long aOff, MemorySegment bias,
             long biasOff, MemorySegment b, long bOff, long ldb, int m, int n, int k, boolean relu) {
-        // The ReLU is max(s, floor), since max(s, -inf) is s (NaN and -0 included). The accumulators are stored
-        // right here: handed to a helper the JIT does not inline (this method is past its inlining budget), they
-        // were boxed on every step of k.
+        // The ReLU is max(s, floor): max(s, -inf) is s, NaN and -0 included.
         float floor = relu ? 0f : Float.NEGATIVE_INFINITY;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             long a0 = aOff + (long) i * k;
-            float z0 = biasAt(bias, biasOff + i);
-            float z1 = biasAt(bias, biasOff + i + 1);
-            float z2 = biasAt(bias, biasOff + i + 2);
-            float z3 = biasAt(bias, biasOff + i + 3);
             long c0 = cOff + (long) i * ldc;
             int j = 0;
             for (; j + 2 * LANES <= n; j += 2 * LANES) {
-                // Hot spot: a 4 x 2-vector register tile; per k step 2 loads, 4 broadcasts, 8 FMAs.
-                FloatVector s00 = FloatVector.broadcast(F, z0), s01 = s00;
-                FloatVector s10 = FloatVector.broadcast(F, z1), s11 = s10;
-                FloatVector s20 = FloatVector.broadcast(F, z2), s21 = s20;
-                FloatVector s30 = FloatVector.broadcast(F, z3), s31 = s30;
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    FloatVector x0 = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
-                    FloatVector x1 = FloatVector.fromMemorySegment(F, b, (bp + LANES) * 4, NO);
-                    FloatVector w0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t));
-                    FloatVector w1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t));
-                    FloatVector w2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t));
-                    FloatVector w3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t));
-                    s00 = w0.fma(x0, s00);
-                    s01 = w0.fma(x1, s01);
-                    s10 = w1.fma(x0, s10);
-                    s11 = w1.fma(x1, s11);
-                    s20 = w2.fma(x0, s20);
-                    s21 = w2.fma(x1, s21);
-                    s30 = w3.fma(x0, s30);
-                    s31 = w3.fma(x1, s31);
-                }
-                s00.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
-                s01.max(floor).intoMemorySegment(c, (c0 + j + LANES) * 4, NO);
-                s10.max(floor).intoMemorySegment(c, (c0 + ldc + j) * 4, NO);
-                s11.max(floor).intoMemorySegment(c, (c0 + ldc + j + LANES) * 4, NO);
-                s20.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j) * 4, NO);
-                s21.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j + LANES) * 4, NO);
-                s30.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j) * 4, NO);
-                s31.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j + LANES) * 4, NO);
+                tile4x2(c, c0 + j, ldc, a, a0, k, bias, biasOff + i, b, bOff + j, ldb, floor);
             }
             for (; j + LANES <= n; j += LANES) {
-                FloatVector s0 = FloatVector.broadcast(F, z0);
-                FloatVector s1 = FloatVector.broadcast(F, z1);
-                FloatVector s2 = FloatVector.broadcast(F, z2);
-                FloatVector s3 = FloatVector.broadcast(F, z3);
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    FloatVector x = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
-                    s0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(x, s0);
-                    s1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t)).fma(x, s1);
-                    s2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t)).fma(x, s2);
-                    s3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t)).fma(x, s3);
-                }
-                s0.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
-                s1.max(floor).intoMemorySegment(c, (c0 + ldc + j) * 4, NO);
-                s2.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + j) * 4, NO);
-                s3.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + j) * 4, NO);
+                tile4x1(c, c0 + j, ldc, a, a0, k, bias, biasOff + i, b, bOff + j, ldb, floor);
             }
             for (int r = 0; r < 4; r++) {
                 scalarTail(c, c0 + r * ldc, a, a0 + (long) r * k, biasAt(bias, biasOff + i + r), b, bOff, ldb, j, n, k, relu);
@@ -168,19 +122,76 @@ public final class Conv {
         }
         for (; i < m; i++) {
             long a0 = aOff + (long) i * k;
-            float z = biasAt(bias, biasOff + i);
             long c0 = cOff + (long) i * ldc;
             int j = 0;
             for (; j + LANES <= n; j += LANES) {
-                FloatVector s = FloatVector.broadcast(F, z);
-                long bp = bOff + j;
-                for (int t = 0; t < k; t++, bp += ldb) {
-                    s = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(FloatVector.fromMemorySegment(F, b, bp * 4, NO), s);
-                }
-                s.max(floor).intoMemorySegment(c, (c0 + j) * 4, NO);
+                tile1x1(c, c0 + j, a, a0, k, biasAt(bias, biasOff + i), b, bOff + j, ldb, floor);
             }
-            scalarTail(c, c0, a, a0, z, b, bOff, ldb, j, n, k, relu);
+            scalarTail(c, c0, a, a0, biasAt(bias, biasOff + i), b, bOff, ldb, j, n, k, relu);
         }
+    }
+
+    /** Hot spot: 4 output channels x 2 vectors of positions; per k step 2 loads, 4 broadcasts, 8 FMAs. */
+    private static void tile4x2(MemorySegment c, long c0, long ldc, MemorySegment a, long a0, int k,
+            MemorySegment bias, long biasOff, MemorySegment b, long bp, long ldb, float floor) {
+        FloatVector s00 = FloatVector.broadcast(F, biasAt(bias, biasOff)), s01 = s00;
+        FloatVector s10 = FloatVector.broadcast(F, biasAt(bias, biasOff + 1)), s11 = s10;
+        FloatVector s20 = FloatVector.broadcast(F, biasAt(bias, biasOff + 2)), s21 = s20;
+        FloatVector s30 = FloatVector.broadcast(F, biasAt(bias, biasOff + 3)), s31 = s30;
+        for (int t = 0; t < k; t++, bp += ldb) {
+            FloatVector x0 = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, b, (bp + LANES) * 4, NO);
+            FloatVector w0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t));
+            FloatVector w1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t));
+            FloatVector w2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t));
+            FloatVector w3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t));
+            s00 = w0.fma(x0, s00);
+            s01 = w0.fma(x1, s01);
+            s10 = w1.fma(x0, s10);
+            s11 = w1.fma(x1, s11);
+            s20 = w2.fma(x0, s20);
+            s21 = w2.fma(x1, s21);
+            s30 = w3.fma(x0, s30);
+            s31 = w3.fma(x1, s31);
+        }
+        s00.max(floor).intoMemorySegment(c, c0 * 4, NO);
+        s01.max(floor).intoMemorySegment(c, (c0 + LANES) * 4, NO);
+        s10.max(floor).intoMemorySegment(c, (c0 + ldc) * 4, NO);
+        s11.max(floor).intoMemorySegment(c, (c0 + ldc + LANES) * 4, NO);
+        s20.max(floor).intoMemorySegment(c, (c0 + 2 * ldc) * 4, NO);
+        s21.max(floor).intoMemorySegment(c, (c0 + 2 * ldc + LANES) * 4, NO);
+        s30.max(floor).intoMemorySegment(c, (c0 + 3 * ldc) * 4, NO);
+        s31.max(floor).intoMemorySegment(c, (c0 + 3 * ldc + LANES) * 4, NO);
+    }
+
+    /** 4 output channels x 1 vector of positions. */
+    private static void tile4x1(MemorySegment c, long c0, long ldc, MemorySegment a, long a0, int k,
+            MemorySegment bias, long biasOff, MemorySegment b, long bp, long ldb, float floor) {
+        FloatVector s0 = FloatVector.broadcast(F, biasAt(bias, biasOff));
+        FloatVector s1 = FloatVector.broadcast(F, biasAt(bias, biasOff + 1));
+        FloatVector s2 = FloatVector.broadcast(F, biasAt(bias, biasOff + 2));
+        FloatVector s3 = FloatVector.broadcast(F, biasAt(bias, biasOff + 3));
+        for (int t = 0; t < k; t++, bp += ldb) {
+            FloatVector x = FloatVector.fromMemorySegment(F, b, bp * 4, NO);
+            s0 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(x, s0);
+            s1 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + k + t)).fma(x, s1);
+            s2 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 2L * k + t)).fma(x, s2);
+            s3 = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + 3L * k + t)).fma(x, s3);
+        }
+        s0.max(floor).intoMemorySegment(c, c0 * 4, NO);
+        s1.max(floor).intoMemorySegment(c, (c0 + ldc) * 4, NO);
+        s2.max(floor).intoMemorySegment(c, (c0 + 2 * ldc) * 4, NO);
+        s3.max(floor).intoMemorySegment(c, (c0 + 3 * ldc) * 4, NO);
+    }
+
+    /** 1 output channel x 1 vector of positions, for the last m % 4 channels. */
+    private static void tile1x1(MemorySegment c, long c0, MemorySegment a, long a0, int k, float z,
+            MemorySegment b, long bp, long ldb, float floor) {
+        FloatVector s = FloatVector.broadcast(F, z);
+        for (int t = 0; t < k; t++, bp += ldb) {
+            s = FloatVector.broadcast(F, a.getAtIndex(F32, a0 + t)).fma(FloatVector.fromMemorySegment(F, b, bp * 4, NO), s);
+        }
+        s.max(floor).intoMemorySegment(c, c0 * 4, NO);
     }
 
     /** Columns [j0, n) of one output row, one at a time. */
