@@ -78,8 +78,10 @@ final class BatchNormOp extends Op {
             }
         }
         ctx.output(0, DType.FLOAT32, x);
-        if (folded == null && !ctx.isKnown(0) && ctx.isKnown(1) && ctx.isKnown(2) && ctx.isKnown(3)
-                && ctx.isKnown(4)) {
+        // At load time when X's shape is static, else at the first run: a batch dimension left symbolic stops
+        // load-time inference, and folding in every run would allocate.
+        if (folded == null && !ctx.isConstant(0) && ctx.isConstant(1) && ctx.isConstant(2) && ctx.isConstant(3)
+                && ctx.isConstant(4)) {
             Tensor[] sources = {ctx.value(1), ctx.value(2), ctx.value(3), ctx.value(4)};
             folded = fold(sources, c);
         }

@@ -18,12 +18,14 @@ public final class InferContext {
     private Shape[] outShapes;
     private Tensor[] outValues;
     private boolean[] valueRead;
+    private boolean[] constant;
 
     /** Resets the context for one node. Arrays are used as given; absent inputs have a null type. */
     public void reset(DType[] inTypes, Shape[] inShapes, Tensor[] inValues, int outputs) {
         this.inTypes = inTypes;
         this.inShapes = inShapes;
         this.inValues = inValues;
+        this.constant = null;
         if (valueRead == null || valueRead.length != inTypes.length) {
             valueRead = new boolean[inTypes.length];
         } else {
@@ -63,6 +65,23 @@ public final class InferContext {
     /** True if the value of input {@code i} is known now. */
     public boolean isKnown(int i) {
         return has(i) && inValues[i] != null;
+    }
+
+    /**
+     * At run time, where every value is known, marks which inputs are the model's constants (initializers and
+     * values folded at load time). Until it is called after a {@link #reset}, as at load time, a known value is
+     * a constant.
+     */
+    public void constants(boolean[] constant) {
+        this.constant = constant;
+    }
+
+    /**
+     * True if input {@code i} is a constant of the model: the same tensor, holding the same values, in every run
+     * of every session. Ops may derive something from it once and keep it (BatchNormalization's folded scale).
+     */
+    public boolean isConstant(int i) {
+        return has(i) && (constant == null ? inValues[i] != null : constant[i]);
     }
 
     /** The value of input {@code i}. */

@@ -169,6 +169,11 @@ public final class Executor implements AutoCloseable {
             }
         }
         ctx.reset(inTypes, inShapes, in, outs.length);
+        boolean[] constant = new boolean[ins.length];
+        for (int i = 0; i < ins.length; i++) {
+            constant[i] = ins[i] >= 0 && plan.constants[ins[i]] != null;
+        }
+        ctx.constants(constant);
         try {
             op.infer(ctx);
         } catch (RuntimeException e) {

@@ -6,7 +6,10 @@ import static org.helu4j.onnx.OnnxFiles.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.onnx.proto.OnnxMl.GraphProto;
+import java.nio.file.Path;
 import org.helu4j.Model;
 import org.helu4j.Tensor;
 import org.junit.jupiter.api.Test;
@@ -103,6 +106,22 @@ class MemoryPlanTest {
                     assertEquals(grown, ex.bufferBytes(), "smaller shapes fit the buffers already there");
                 }
             }
+        }
+    }
+
+    /** A shipped CNN (conv, pool, fc, with fused ReLUs) holds half the memory or less; its accuracy is tested elsewhere. */
+    @Test
+    void theShippedCnnHoldsHalfTheMemory() throws Exception {
+        Path file = Path.of("../models/fashion-cnn/fashion-cnn-relu-s0.onnx");
+        float[] images = new float[8 * 28 * 28];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (i % 255) / 255f;
+        }
+        try (Model m = Model.load(file); Executor ex = new Executor(m.plan())) {
+            ex.run(new Tensor[] {Tensor.of(images, 8, 1, 28, 28)});
+            System.out.println(file.getFileName() + " at batch 8: " + ex.bufferBytes() + " bytes in buffers, "
+                    + ex.valueBytes() + " in values");
+            assertTrue(2 * ex.bufferBytes() <= ex.valueBytes(), ex.bufferBytes() + " of " + ex.valueBytes());
         }
     }
 }
