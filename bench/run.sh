@@ -43,7 +43,7 @@ if [[ "$MODE" == full ]]; then
 else
   OUT=bench/target/results-quick; MD=$OUT/BENCHMARKS.md; CHART=$OUT/ort-ratio.png
   JMH_RUN=(-f 1 -wi 1 -i 1 -w 100ms -r 100ms)
-  ORT_RUN=(--batches 1 --threads 1 --warmup-s 0.2 --measure-s 0.3 --min-iters 2)
+  ORT_RUN=(--batches 1 --threads 1 --warmup-s 0.2 --measure-s 0.3 --min-iters 2 --cold-jvms 1 --load-warmup-s 0.5 --load-repeats 3)
   PEAK_S=0.5
 fi
 rm -rf "$OUT"; mkdir -p "$OUT"

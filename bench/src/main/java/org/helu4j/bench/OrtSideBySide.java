@@ -28,14 +28,12 @@ import org.helu4j.kernel.Vectors;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     org.helu4j.bench.OrtSideBySide [--batches 1,8,32] [--threads 1,2] [--warmup-s 2] [--measure-s 6]
- *     [--min-iters 5] [--out ort.csv] MODEL.onnx...
+ *     [--min-iters 5] [--cold-jvms 3] [--load-warmup-s 3] [--load-repeats 7] [--load-only] [--out ort.csv]
+ *     MODEL.onnx...
  * </pre>
  *
- * For each model: (1) load to first result at batch 1 for both engines (helu4j: {@code Model.load} +
- * {@code newSession} + first {@code run}; ORT: {@code createSession} + input tensor + first {@code run}; the ORT
- * environment, which loads the native library, is created once before anything is timed): first helu4j then ORT
- * (the first load of the file in this process, which for the first model also pays the JVM's warm-up), then twice
- * more in alternating order, keeping the faster repeat; (2) the agreement of
+ * For each model: (1) load to first result at batch 1, one thread, for both engines, cold (the first load in
+ * fresh JVMs) and warm (repeated loads in this JVM), as {@link LoadToFirst} describes; (2) the agreement of
  * the first output on one random input at batch 2 (max abs diff, and that diff relative to the largest |ORT
  * output|); (3) for each thread count and batch, both warm up, then run alternately in blocks of about 100 ms
  * until each has spent the measuring time (and at least min-iters runs); the first run of each block is not
@@ -50,19 +48,19 @@ public final class OrtSideBySide {
     /** One (model, threads, batch) measurement. Times in milliseconds. */
     public record Row(String model, int batch, int threads, double heluP50, double heluP90, int heluRuns,
             double ortP50, double ortP90, int ortRuns, double heluLoadMs, double ortLoadMs, double maxAbsDiff,
-            double relDiff, double heluLoadAgainMs, double ortLoadAgainMs) {
+            double relDiff, double heluLoadWarmMs, double ortLoadWarmMs, double ortEnvMs) {
         public double ratio() {
             return heluP50 / ortP50;
         }
 
         static final String HEADER = "model,batch,threads,helu4j_p50_ms,helu4j_p90_ms,helu4j_runs,ort_p50_ms,ort_p90_ms,"
-                + "ort_runs,ratio_p50,helu4j_load_first_ms,ort_load_first_ms,max_abs_diff,rel_diff,helu4j_load_again_ms,"
-                + "ort_load_again_ms";
+                + "ort_runs,ratio_p50,helu4j_load_cold_ms,ort_load_cold_ms,max_abs_diff,rel_diff,helu4j_load_warm_ms,"
+                + "ort_load_warm_ms,ort_env_ms";
 
         String csv() {
-            return String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%.4f,%.4f,%d,%.4f,%.1f,%.1f,%.3g,%.3g,%.1f,%.1f", model,
-                    batch, threads, heluP50, heluP90, heluRuns, ortP50, ortP90, ortRuns, ratio(), heluLoadMs, ortLoadMs,
-                    maxAbsDiff, relDiff, heluLoadAgainMs, ortLoadAgainMs);
+            return String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%.4f,%.4f,%d,%.4f,%.1f,%.1f,%.3g,%.3g,%.1f,%.1f,%.1f",
+                    model, batch, threads, heluP50, heluP90, heluRuns, ortP50, ortP90, ortRuns, ratio(), heluLoadMs,
+                    ortLoadMs, maxAbsDiff, relDiff, heluLoadWarmMs, ortLoadWarmMs, ortEnvMs);
         }
     }
 
@@ -73,7 +71,15 @@ public final class OrtSideBySide {
         }
     }
 
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env;
+    /** The creation of {@link #env} in this JVM, in ms. */
+    private final double envCreationMs;
+
+    OrtSideBySide() {
+        long t0 = System.nanoTime();
+        env = OrtEnvironment.getEnvironment();
+        envCreationMs = ms(System.nanoTime() - t0);
+    }
 
     static OrtSession.SessionOptions ortOptions(int threads) throws OrtException {
         OrtSession.SessionOptions o = new OrtSession.SessionOptions();
@@ -150,75 +156,45 @@ public final class OrtSideBySide {
     }
 
     /** Settings of one run. */
-    record Settings(int[] batches, int[] threads, double warmupS, double measureS, int minIters) {
+    record Settings(int[] batches, int[] threads, double warmupS, double measureS, int minIters, int coldJvms,
+            double loadWarmupS, int loadRepeats, boolean loadOnly) {
     }
 
     private static double ms(long ns) {
         return ns / 1e6;
     }
 
-    /** Load to first result at batch 1 for both engines, in the order given: {helu4j ms, ORT ms}. */
-    private double[] loadToFirst(Path file, boolean heluFirst) throws Exception {
-        double[] t = new double[2];
-        for (int step = 0; step < 2; step++) {
-            if ((step == 0) == heluFirst) {
-                long t0 = System.nanoTime();
-                try (Model m = Model.load(file); Session s = m.newSession()) {
-                    Tensor[] in = new Tensor[m.inputs().size()];
-                    for (int i = 0; i < in.length; i++) {
-                        long[] d = Inputs.dims(m, i, 1);
-                        in[i] = Tensor.of(Inputs.random(d, 99 + i), d);
-                    }
-                    s.run(in);
-                    t[0] = ms(System.nanoTime() - t0);
-                }
-            } else {
-                long t0 = System.nanoTime();
-                try (OrtSession.SessionOptions o = ortOptions(1); OrtSession ort = env.createSession(file.toString(), o)) {
-                    Map<String, OnnxTensor> feed = new HashMap<>();
-                    try {
-                        for (Map.Entry<String, ai.onnxruntime.NodeInfo> e : ort.getInputInfo().entrySet()) {
-                            long[] d = ((ai.onnxruntime.TensorInfo) e.getValue().getInfo()).getShape().clone();
-                            for (int i = 0; i < d.length; i++) {
-                                d[i] = d[i] < 0 ? 1 : d[i];
-                            }
-                            float[] v = Inputs.random(d, 99);
-                            feed.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(v), d));
-                        }
-                        try (OrtSession.Result r = ort.run(feed)) {
-                            r.get(0);
-                        }
-                    } finally {
-                        feed.values().forEach(OnnxTensor::close);
-                    }
-                    t[1] = ms(System.nanoTime() - t0);
-                }
-            }
-        }
-        return t;
-    }
-
     private List<Row> measureModel(Path file, Settings st) throws Exception {
         String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
-        double[] first = loadToFirst(file, true);
-        double[] again1 = loadToFirst(file, false);
-        double[] again2 = loadToFirst(file, true);
-        double[] load = {first[0], first[1], Math.min(again1[0], again2[0]), Math.min(again1[1], again2[1])};
+        LoadToFirst.Result load = loadToFirst(file, st);
+        double[] l = {load.heluCold().median(), load.ortCold().median(), load.heluWarm().median(),
+                load.ortWarm().median(), load.ortEnv().median()};
+        System.out.printf(Locale.ROOT, "%s: load -> first result (batch 1, 1 thread), ms, median [min..max]%n"
+                + "  cold, %-28s helu4j %s   ORT %s   ratio %.2f   (ORT environment, not counted: %.1f)%n"
+                + "  warm, %-28s helu4j %s   ORT %s   ratio %.2f%n", name,
+                load.coldInFreshJvms() ? "first load in fresh JVMs (n=" + load.heluCold().n() + "):"
+                        : "first load in this JVM:", load.heluCold().describe(), load.ortCold().describe(),
+                l[0] / l[1], l[4], "repeated (n=" + load.heluWarm().n() + "):", load.heluWarm().describe(),
+                load.ortWarm().describe(), l[2] / l[3]);
         List<Row> rows = new ArrayList<>();
+        if (st.loadOnly()) {
+            rows.add(new Row(name, 1, 1, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, l[0], l[1], Double.NaN,
+                    Double.NaN, l[2], l[3], l[4]));
+            return rows;
+        }
         try (Model m = Model.load(file)) {
             Agreement ag;
             try (Session s = m.newSession(); OrtSession.SessionOptions o = ortOptions(1);
                     OrtSession ort = env.createSession(file.toString(), o)) {
                 ag = agreement(env, m, s, ort, 2);
             }
-            System.out.printf(Locale.ROOT, "%s: load->first result helu4j %.1f ms, ORT %.1f ms (repeated: %.1f, %.1f); "
-                    + "max |diff| %.3g (%.3g of max |ORT| %.3g)%n", name, load[0], load[1], load[2], load[3], ag.maxAbs(),
-                    ag.relative(), ag.maxRef());
+            System.out.printf(Locale.ROOT, "  max |diff| %.3g (%.3g of max |ORT| %.3g)%n", ag.maxAbs(), ag.relative(),
+                    ag.maxRef());
             for (int t : st.threads()) {
                 try (Session s = m.newSession(t); OrtSession.SessionOptions o = ortOptions(t);
                         OrtSession ort = env.createSession(file.toString(), o)) {
                     for (int b : st.batches()) {
-                        Row r = interleave(name, m, s, ort, b, t, st, load, ag);
+                        Row r = interleave(name, m, s, ort, b, t, st, l, ag);
                         rows.add(r);
                         System.out.printf(Locale.ROOT, "  batch %2d threads %d: helu4j p50 %9.3f ms (%d runs)  "
                                 + "ORT p50 %9.3f ms (%d runs)  ratio %.2f%n", b, t, r.heluP50(), r.heluRuns(),
@@ -228,6 +204,26 @@ public final class OrtSideBySide {
             }
         }
         return rows;
+    }
+
+    /** Cold in fresh JVMs (or, without them, the first load of the file in this JVM), then warm in this JVM. */
+    private LoadToFirst.Result loadToFirst(Path file, Settings st) throws Exception {
+        LoadToFirst probe = new LoadToFirst(env);
+        LoadToFirst.Stat hc, oc, envMs;
+        if (st.coldJvms() > 0) {
+            double[][] cold = LoadToFirst.coldInFreshJvms(file, st.coldJvms());
+            hc = LoadToFirst.Stat.of(cold[0]);
+            oc = LoadToFirst.Stat.of(cold[1]);
+            envMs = LoadToFirst.Stat.of(cold[2]);
+        } else {
+            double[] first = probe.pair(file, true);
+            hc = LoadToFirst.Stat.of(new double[] {first[0]});
+            oc = LoadToFirst.Stat.of(new double[] {first[1]});
+            envMs = LoadToFirst.Stat.of(new double[] {envCreationMs});
+        }
+        double[][] warm = probe.warm(file, st.loadWarmupS(), st.loadRepeats());
+        return new LoadToFirst.Result(hc, oc, LoadToFirst.Stat.of(warm[0]), LoadToFirst.Stat.of(warm[1]), envMs,
+                st.coldJvms() > 0);
     }
 
     private Row interleave(String name, Model m, Session s, OrtSession ort, int batch, int threads, Settings st,
@@ -290,7 +286,7 @@ public final class OrtSideBySide {
                 }
             }
             return new Row(name, batch, threads, ms(pct(hs, hc, 50)), ms(pct(hs, hc, 90)), hc, ms(pct(os, oc, 50)),
-                    ms(pct(os, oc, 90)), oc, load[0], load[1], ag.maxAbs(), ag.relative(), load[2], load[3]);
+                    ms(pct(os, oc, 90)), oc, load[0], load[1], ag.maxAbs(), ag.relative(), load[2], load[3], load[4]);
         }
     }
 
@@ -305,11 +301,27 @@ public final class OrtSideBySide {
         return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
+    static final String USAGE = """
+            usage: OrtSideBySide [options] MODEL.onnx...
+              --batches 1,8,32     batch sizes of the latency comparison
+              --threads 1,2        thread counts of the latency comparison
+              --warmup-s S         latency warm-up per configuration (default 2)
+              --measure-s S        latency measuring time per engine and configuration (default 6)
+              --min-iters N        at least N recorded runs per engine (default 5)
+              --cold-jvms N        cold load -> first result: N fresh JVMs per model (default 3); 0 takes the first
+                                   load of each file in this JVM instead (cold only for the first model)
+              --load-warmup-s S    warm load -> first result: loads of both engines for S seconds first (default 3)
+              --load-repeats N     warm load -> first result: median of N loads of each engine (default 7)
+              --load-only          only load -> first result, no agreement or latency
+              --out FILE.csv       write the rows as CSV
+            """;
+
     public static void main(String[] args) throws Exception {
         int[] batches = {1, 8, 32};
         int[] threads = {1, 2};
-        double warmup = 2, measure = 6;
-        int minIters = 5;
+        double warmup = 2, measure = 6, loadWarmup = 3;
+        int minIters = 5, coldJvms = 3, loadRepeats = 7;
+        boolean loadOnly = false;
         Path out = null;
         List<Path> models = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -319,24 +331,33 @@ public final class OrtSideBySide {
                 case "--warmup-s" -> warmup = Double.parseDouble(args[++i]);
                 case "--measure-s" -> measure = Double.parseDouble(args[++i]);
                 case "--min-iters" -> minIters = Integer.parseInt(args[++i]);
+                case "--cold-jvms" -> coldJvms = Integer.parseInt(args[++i]);
+                case "--load-warmup-s" -> loadWarmup = Double.parseDouble(args[++i]);
+                case "--load-repeats" -> loadRepeats = Integer.parseInt(args[++i]);
+                case "--load-only" -> loadOnly = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
                 default -> {
                     if (args[i].startsWith("--")) {
-                        throw new IllegalArgumentException("unknown option " + args[i]);
+                        System.err.print("unknown option " + args[i] + "\n" + USAGE);
+                        System.exit(2);
                     }
                     models.add(Path.of(args[i]));
                 }
             }
         }
-        if (models.isEmpty()) {
-            System.err.println("usage: OrtSideBySide [--batches 1,8,32] [--threads 1,2] [--warmup-s S] [--measure-s S] "
-                    + "[--min-iters N] [--out FILE.csv] MODEL.onnx...");
+        if (models.isEmpty() || loadRepeats < 1 || coldJvms < 0) {
+            System.err.print(USAGE);
             System.exit(2);
         }
-        System.out.println("helu4j vs ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
-                + " (CPU, ALL_OPT, inter-op 1); helu4j vectors " + Vectors.describe());
-        Settings st = new Settings(batches, threads, warmup, measure, minIters);
+        // The harness (and the ORT environment) first; nothing of helu4j's runs before the first cold load.
         OrtSideBySide harness = new OrtSideBySide();
+        System.out.println("helu4j vs ONNX Runtime " + harness.env.getVersion() + " (CPU, ALL_OPT, inter-op 1)");
+        Settings st = new Settings(batches, threads, warmup, measure, minIters, coldJvms, loadWarmup, loadRepeats,
+                loadOnly);
         StringBuilder csv = new StringBuilder(Row.HEADER).append('\n');
         for (Path model : models) {
             for (Row r : harness.measureModel(model, st)) {
@@ -347,6 +368,7 @@ public final class OrtSideBySide {
                 Files.writeString(out, csv);
             }
         }
+        System.out.println("helu4j vectors " + Vectors.describe());
     }
 
     /** For tests: read rows back. */
