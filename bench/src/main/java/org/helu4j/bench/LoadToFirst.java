@@ -126,11 +126,18 @@ final class LoadToFirst {
         return new double[] {h, o};
     }
 
-    /** Warm: loads of both engines for {@code warmupS} seconds (at least 3 pairs), then {@code repeats} pairs. */
+    /**
+     * Warm: loads of both engines for at least {@code warmupS} seconds and 10 pairs, and on until helu4j's loads
+     * stop getting faster (the median of its last 5 within 20% of the 5 before; at most 10 times the warm-up
+     * time), since on a busy machine the JIT may still be compiling after a fixed time. Then {@code repeats} pairs.
+     */
     double[][] warm(Path file, double warmupS, int repeats) throws Exception {
-        long end = System.nanoTime() + (long) (warmupS * 1e9);
-        for (int i = 0; i < 3 || System.nanoTime() < end; i++) {
-            pair(file, i % 2 == 0);
+        long start = System.nanoTime();
+        long end = start + (long) (warmupS * 1e9);
+        long cap = start + (long) (10 * warmupS * 1e9);
+        List<Double> seen = new ArrayList<>();
+        for (int i = 0; i < 10 || System.nanoTime() < end || (!settled(seen) && System.nanoTime() < cap); i++) {
+            seen.add(pair(file, i % 2 == 0)[0]);
         }
         double[] h = new double[repeats], o = new double[repeats];
         for (int i = 0; i < repeats; i++) {
@@ -139,6 +146,20 @@ final class LoadToFirst {
             o[i] = p[1];
         }
         return new double[][] {h, o};
+    }
+
+    /** True when the median of the last 5 times is within 20% of the median of the 5 before. */
+    static boolean settled(List<Double> times) {
+        int n = times.size();
+        if (n < 10) {
+            return false;
+        }
+        double[] last = new double[5], before = new double[5];
+        for (int i = 0; i < 5; i++) {
+            last[i] = times.get(n - 5 + i);
+            before[i] = times.get(n - 10 + i);
+        }
+        return Stat.of(last).median() >= 0.8 * Stat.of(before).median();
     }
 
     /**

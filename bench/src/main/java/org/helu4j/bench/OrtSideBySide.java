@@ -310,7 +310,8 @@ public final class OrtSideBySide {
               --min-iters N        at least N recorded runs per engine (default 5)
               --cold-jvms N        cold load -> first result: N fresh JVMs per model (default 3); 0 takes the first
                                    load of each file in this JVM instead (cold only for the first model)
-              --load-warmup-s S    warm load -> first result: loads of both engines for S seconds first (default 3)
+              --load-warmup-s S    warm load -> first result: loads of both engines for at least S seconds first,
+                                   longer while helu4j's still get faster (at most 10 S; default 3)
               --load-repeats N     warm load -> first result: median of N loads of each engine (default 7)
               --load-only          only load -> first result, no agreement or latency
               --out FILE.csv       write the rows as CSV
