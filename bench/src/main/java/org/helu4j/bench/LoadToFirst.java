@@ -53,10 +53,6 @@ final class LoadToFirst {
         }
     }
 
-    /** Cold and warm figures of one file; {@code ortEnv} is the ORT environment's creation in a fresh JVM. */
-    record Result(Stat heluCold, Stat ortCold, Stat heluWarm, Stat ortWarm, Stat ortEnv, boolean coldInFreshJvms) {
-    }
-
     private static final String CHILD_TAG = "LOAD_TO_FIRST";
 
     private final OrtEnvironment env;

@@ -33,11 +33,12 @@ import org.helu4j.kernel.Vectors;
  * </pre>
  *
  * For each model: (1) load to first result at batch 1, one thread, for both engines, cold (the first load in
- * fresh JVMs) and warm (repeated loads in this JVM), as {@link LoadToFirst} describes; (2) the agreement of
- * the first output on one random input at batch 2 (max abs diff, and that diff relative to the largest |ORT
- * output|); (3) for each thread count and batch, both warm up, then run alternately in blocks of about 100 ms
- * until each has spent the measuring time (and at least min-iters runs); the first run of each block is not
- * recorded (the other engine's threads may still be spinning down). p50 and p90 of single-run latency.
+ * fresh JVMs), as {@link LoadToFirst} describes; (2) the agreement of the first output on one random input at
+ * batch 2 (max abs diff, and that diff relative to the largest |ORT output|); (3) for each thread count and batch,
+ * both warm up, then run alternately in blocks of about 100 ms until each has spent the measuring time (and at
+ * least min-iters runs); the first run of each block is not recorded (the other engine's threads may still be
+ * spinning down). p50 and p90 of single-run latency; (4) load to first result warm (repeated loads in this JVM,
+ * after the latency runs have warmed the kernels).
  *
  * <p>ORT: CPU provider, {@code OptLevel.ALL_OPT}, {@code intraOpNumThreads} = helu4j's threads,
  * {@code interOpNumThreads} = 1, sequential execution. helu4j: {@code model.newSession(threads)} and
@@ -51,6 +52,11 @@ public final class OrtSideBySide {
             double relDiff, double heluLoadWarmMs, double ortLoadWarmMs, double ortEnvMs) {
         public double ratio() {
             return heluP50 / ortP50;
+        }
+
+        Row withLoad(double heluCold, double ortCold, double heluWarm, double ortWarm, double ortEnv) {
+            return new Row(model, batch, threads, heluP50, heluP90, heluRuns, ortP50, ortP90, ortRuns, heluCold, ortCold,
+                    maxAbsDiff, relDiff, heluWarm, ortWarm, ortEnv);
         }
 
         static final String HEADER = "model,batch,threads,helu4j_p50_ms,helu4j_p90_ms,helu4j_runs,ort_p50_ms,ort_p90_ms,"
@@ -166,22 +172,34 @@ public final class OrtSideBySide {
 
     private List<Row> measureModel(Path file, Settings st) throws Exception {
         String name = file.getFileName().toString().replaceFirst("\\.onnx$", "");
-        LoadToFirst.Result load = loadToFirst(file, st);
-        double[] l = {load.heluCold().median(), load.ortCold().median(), load.heluWarm().median(),
-                load.ortWarm().median(), load.ortEnv().median()};
+        LoadToFirst probe = new LoadToFirst(env);
+        LoadToFirst.Stat[] cold = cold(file, st, probe);
         System.out.printf(Locale.ROOT, "%s: load -> first result (batch 1, 1 thread), ms, median [min..max]%n"
-                + "  cold, %-28s helu4j %s   ORT %s   ratio %.2f   (ORT environment, not counted: %.1f)%n"
-                + "  warm, %-28s helu4j %s   ORT %s   ratio %.2f%n", name,
-                load.coldInFreshJvms() ? "first load in fresh JVMs (n=" + load.heluCold().n() + "):"
-                        : "first load in this JVM:", load.heluCold().describe(), load.ortCold().describe(),
-                l[0] / l[1], l[4], "repeated (n=" + load.heluWarm().n() + "):", load.heluWarm().describe(),
-                load.ortWarm().describe(), l[2] / l[3]);
+                + "  cold, %-28s helu4j %s   ORT %s   ratio %.2f   (ORT environment, not counted: %.1f)%n", name,
+                st.coldJvms() > 0 ? "first load in fresh JVMs (n=" + cold[0].n() + "):" : "first load in this JVM:",
+                cold[0].describe(), cold[1].describe(), cold[0].median() / cold[1].median(), cold[2].median());
         List<Row> rows = new ArrayList<>();
-        if (st.loadOnly()) {
-            rows.add(new Row(name, 1, 1, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, l[0], l[1], Double.NaN,
-                    Double.NaN, l[2], l[3], l[4]));
-            return rows;
+        if (!st.loadOnly()) {
+            rows.addAll(latency(file, name, st));
         }
+        // Warm loads come after the latency runs, which have kept the kernels busy for many seconds: on a loaded
+        // machine a few seconds of loads alone may not see the JIT finish. --load-only relies on the warm-up.
+        double[][] warm = probe.warm(file, st.loadWarmupS(), st.loadRepeats());
+        LoadToFirst.Stat hw = LoadToFirst.Stat.of(warm[0]), ow = LoadToFirst.Stat.of(warm[1]);
+        System.out.printf(Locale.ROOT, "  warm, %-28s helu4j %s   ORT %s   ratio %.2f%n",
+                "repeated (n=" + hw.n() + "):", hw.describe(), ow.describe(), hw.median() / ow.median());
+        if (rows.isEmpty()) {
+            rows.add(new Row(name, 1, 1, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, 0, 0, Double.NaN,
+                    Double.NaN, 0, 0, 0));
+        }
+        rows.replaceAll(r -> r.withLoad(cold[0].median(), cold[1].median(), hw.median(), ow.median(),
+                cold[2].median()));
+        return rows;
+    }
+
+    /** Agreement, then latency per thread count and batch; the rows' load figures are filled in later. */
+    private List<Row> latency(Path file, String name, Settings st) throws Exception {
+        List<Row> rows = new ArrayList<>();
         try (Model m = Model.load(file)) {
             Agreement ag;
             try (Session s = m.newSession(); OrtSession.SessionOptions o = ortOptions(1);
@@ -194,7 +212,7 @@ public final class OrtSideBySide {
                 try (Session s = m.newSession(t); OrtSession.SessionOptions o = ortOptions(t);
                         OrtSession ort = env.createSession(file.toString(), o)) {
                     for (int b : st.batches()) {
-                        Row r = interleave(name, m, s, ort, b, t, st, l, ag);
+                        Row r = interleave(name, m, s, ort, b, t, st, ag);
                         rows.add(r);
                         System.out.printf(Locale.ROOT, "  batch %2d threads %d: helu4j p50 %9.3f ms (%d runs)  "
                                 + "ORT p50 %9.3f ms (%d runs)  ratio %.2f%n", b, t, r.heluP50(), r.heluRuns(),
@@ -206,28 +224,23 @@ public final class OrtSideBySide {
         return rows;
     }
 
-    /** Cold in fresh JVMs (or, without them, the first load of the file in this JVM), then warm in this JVM. */
-    private LoadToFirst.Result loadToFirst(Path file, Settings st) throws Exception {
-        LoadToFirst probe = new LoadToFirst(env);
-        LoadToFirst.Stat hc, oc, envMs;
+    /**
+     * Cold load to first result, {helu4j, ORT, ORT environment}: in fresh JVMs, or without them the first load of
+     * the file in this JVM.
+     */
+    private LoadToFirst.Stat[] cold(Path file, Settings st, LoadToFirst probe) throws Exception {
         if (st.coldJvms() > 0) {
-            double[][] cold = LoadToFirst.coldInFreshJvms(file, st.coldJvms());
-            hc = LoadToFirst.Stat.of(cold[0]);
-            oc = LoadToFirst.Stat.of(cold[1]);
-            envMs = LoadToFirst.Stat.of(cold[2]);
-        } else {
-            double[] first = probe.pair(file, true);
-            hc = LoadToFirst.Stat.of(new double[] {first[0]});
-            oc = LoadToFirst.Stat.of(new double[] {first[1]});
-            envMs = LoadToFirst.Stat.of(new double[] {envCreationMs});
+            double[][] c = LoadToFirst.coldInFreshJvms(file, st.coldJvms());
+            return new LoadToFirst.Stat[] {LoadToFirst.Stat.of(c[0]), LoadToFirst.Stat.of(c[1]),
+                LoadToFirst.Stat.of(c[2])};
         }
-        double[][] warm = probe.warm(file, st.loadWarmupS(), st.loadRepeats());
-        return new LoadToFirst.Result(hc, oc, LoadToFirst.Stat.of(warm[0]), LoadToFirst.Stat.of(warm[1]), envMs,
-                st.coldJvms() > 0);
+        double[] first = probe.pair(file, true);
+        return new LoadToFirst.Stat[] {LoadToFirst.Stat.of(new double[] {first[0]}),
+            LoadToFirst.Stat.of(new double[] {first[1]}), LoadToFirst.Stat.of(new double[] {envCreationMs})};
     }
 
     private Row interleave(String name, Model m, Session s, OrtSession ort, int batch, int threads, Settings st,
-            double[] load, Agreement ag) throws Exception {
+            Agreement ag) throws Exception {
         try (Arena arena = Arena.ofConfined(); Feed feed = new Feed(env, m, ort, batch, 4321)) {
             List<Tensor> first = s.run(feed.helu);
             Tensor[] outs = new Tensor[first.size()];
@@ -286,7 +299,7 @@ public final class OrtSideBySide {
                 }
             }
             return new Row(name, batch, threads, ms(pct(hs, hc, 50)), ms(pct(hs, hc, 90)), hc, ms(pct(os, oc, 50)),
-                    ms(pct(os, oc, 90)), oc, load[0], load[1], ag.maxAbs(), ag.relative(), load[2], load[3], load[4]);
+                    ms(pct(os, oc, 90)), oc, 0, 0, ag.maxAbs(), ag.relative(), 0, 0, 0);
         }
     }
 
@@ -311,7 +324,7 @@ public final class OrtSideBySide {
               --cold-jvms N        cold load -> first result: N fresh JVMs per model (default 3); 0 takes the first
                                    load of each file in this JVM instead (cold only for the first model)
               --load-warmup-s S    warm load -> first result: loads of both engines for at least S seconds first,
-                                   longer while helu4j's still get faster (at most 10 S; default 3)
+                                   longer while helu4j's still get faster (at most 10 S; default 5)
               --load-repeats N     warm load -> first result: median of N loads of each engine (default 7)
               --load-only          only load -> first result, no agreement or latency
               --out FILE.csv       write the rows as CSV
@@ -320,7 +333,7 @@ public final class OrtSideBySide {
     public static void main(String[] args) throws Exception {
         int[] batches = {1, 8, 32};
         int[] threads = {1, 2};
-        double warmup = 2, measure = 6, loadWarmup = 3;
+        double warmup = 2, measure = 6, loadWarmup = 5;
         int minIters = 5, coldJvms = 3, loadRepeats = 7;
         boolean loadOnly = false;
         Path out = null;
