@@ -142,13 +142,19 @@ public final class Graph {
      */
     public Graph withExtraOutputs(List<String> names) throws ModelFormatException {
         Set<String> produced = new HashSet<>();
-        nodes.forEach(n -> produced.addAll(n.outputs()));
+        for (Node n : nodes) {
+            produced.addAll(n.outputs());
+        }
         List<ValueInfo> outs = new ArrayList<>(outputs);
         for (String name : names) {
             if (!produced.contains(name)) {
                 throw new ModelFormatException("no node produces a value named '" + name + "'");
             }
-            if (outs.stream().noneMatch(v -> v.name().equals(name))) {
+            boolean declared = false;
+            for (ValueInfo v : outs) {
+                declared |= v.name().equals(name);
+            }
+            if (!declared) {
                 outs.add(new ValueInfo(name, null, null, null));
             }
         }

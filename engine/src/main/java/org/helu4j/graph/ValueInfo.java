@@ -1,6 +1,5 @@
 package org.helu4j.graph;
 
-import java.util.Arrays;
 import org.helu4j.tensor.DType;
 
 /**
@@ -36,7 +35,15 @@ public record ValueInfo(String name, DType type, long[] dims, String[] dimNames)
 
     /** True if every dimension is known. */
     public boolean isStatic() {
-        return dims != null && Arrays.stream(dims).allMatch(d -> d >= 0);
+        if (dims == null) {
+            return false;
+        }
+        for (long d : dims) {
+            if (d < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** For messages: {@code [batch, 1, 28, 28]}. */

@@ -1,6 +1,5 @@
 package org.helu4j.kernel;
 
-import java.lang.System.Logger.Level;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -37,9 +36,8 @@ public final class Vectors {
         SCALAR = bits == 0;
         F = SCALAR ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits));
         LANES = F.length();
-        System.getLogger("org.helu4j").log(Level.DEBUG, () -> "helu4j vector width: "
-                + (SCALAR ? "scalar" : BITS + " bits (" + LANES + " floats)")
-                + ", CPU preferred " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
+        // No debug log line here: the first System.Logger in a JVM starts java.util.logging, 20 to 50 ms of
+        // every cold start. The width is shown by describe() (infer --version, the benchmark reports).
     }
 
     private Vectors() {

@@ -24,17 +24,26 @@ final class ReduceOp extends Op {
     private final long[] axesAttr;
     private final boolean axesFromInput;
 
-    static void register(java.util.Map<String, OpFactory> m) {
-        ShapeOps.put(m, "ReduceMean", n -> new ReduceOp(n, Kind.MEAN));
-        ShapeOps.put(m, "ReduceSum", n -> new ReduceOp(n, Kind.SUM));
-        ShapeOps.put(m, "ReduceMax", n -> new ReduceOp(n, Kind.MAX));
-        ShapeOps.put(m, "ReduceMin", n -> new ReduceOp(n, Kind.MIN));
-        ShapeOps.put(m, "ReduceProd", n -> new ReduceOp(n, Kind.PROD));
-        ShapeOps.put(m, "ReduceL1", n -> new ReduceOp(n, Kind.L1));
-        ShapeOps.put(m, "ReduceL2", n -> new ReduceOp(n, Kind.L2));
-        ShapeOps.put(m, "ReduceSumSquare", n -> new ReduceOp(n, Kind.SUM_SQUARE));
-        ShapeOps.put(m, "ReduceLogSum", n -> new ReduceOp(n, Kind.LOG_SUM));
-        ShapeOps.put(m, "ReduceLogSumExp", n -> new ReduceOp(n, Kind.LOG_SUM_EXP));
+    /** The reductions, registered with the shape family (see ShapeOps). */
+    static final String[] TYPES = {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+        "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"};
+
+    /** The reduction {@code node} asks for, or null when its op is not a reduction. */
+    static ReduceOp create(Node node) {
+        Kind kind = switch (node.opType()) {
+            case "ReduceMean" -> Kind.MEAN;
+            case "ReduceSum" -> Kind.SUM;
+            case "ReduceMax" -> Kind.MAX;
+            case "ReduceMin" -> Kind.MIN;
+            case "ReduceProd" -> Kind.PROD;
+            case "ReduceL1" -> Kind.L1;
+            case "ReduceL2" -> Kind.L2;
+            case "ReduceSumSquare" -> Kind.SUM_SQUARE;
+            case "ReduceLogSum" -> Kind.LOG_SUM;
+            case "ReduceLogSumExp" -> Kind.LOG_SUM_EXP;
+            default -> null;
+        };
+        return kind == null ? null : new ReduceOp(node, kind);
     }
 
     ReduceOp(Node node, Kind kind) {

@@ -1,6 +1,8 @@
 package org.helu4j.op;
 
 import java.util.Map;
+import org.helu4j.ModelFormatException;
+import org.helu4j.graph.Node;
 import org.helu4j.Tensor;
 import org.helu4j.tensor.DType;
 import org.helu4j.tensor.Shape;
@@ -17,52 +19,74 @@ final class ShapeOps {
     private ShapeOps() {
     }
 
+    /** The op types of this family, besides the reductions ({@link ReduceOp#TYPES}). */
+    private static final String[] TYPES = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout",
+        "Transpose", "Concat", "Split", "Gather", "Slice", "Pad", "Shape", "Constant", "ConstantOfShape", "Range",
+        "Cast", "CastLike", "Expand", "Tile", "Size", "ArgMax", "ArgMin", "GatherElements", "DepthToSpace",
+        "SpaceToDepth", "Trilu", "Resize", "GridSample", "LayerNormalization", "InstanceNormalization", "GatherND",
+        "ScatterElements", "Scatter", "ScatterND", "EyeLike", "OneHot", "CumSum", "ReverseSequence", "Compress",
+        "NonZero", "TopK", "Unique", "Upsample"};
+
+    // One factory for the family, rather than a lambda per op: each lambda costs a generated class at startup.
     static void register(Map<String, OpFactory> m) {
-        put(m, "Reshape", ReshapeOps.Reshape::new);
-        put(m, "Flatten", ReshapeOps.Flatten::new);
-        put(m, "Squeeze", ReshapeOps.Squeeze::new);
-        put(m, "Unsqueeze", ReshapeOps.Unsqueeze::new);
-        put(m, "Identity", ReshapeOps.Identity::new);
-        put(m, "Dropout", ReshapeOps.Dropout::new);
-        put(m, "Transpose", TransposeOp::new);
-        put(m, "Concat", ConcatSplitOps.Concat::new);
-        put(m, "Split", ConcatSplitOps.Split::new);
-        put(m, "Gather", GatherOp::new);
-        put(m, "Slice", SliceOp::new);
-        put(m, "Pad", PadOp::new);
-        put(m, "Shape", ConstantOps.ShapeOf::new);
-        put(m, "Constant", ConstantOps.Constant::new);
-        put(m, "ConstantOfShape", ConstantOps.ConstantOfShape::new);
-        put(m, "Range", ConstantOps.Range::new);
-        put(m, "Cast", CastOp::new);
-        put(m, "CastLike", CastOp::new);
-        put(m, "Expand", ExpandTileOps.Expand::new);
-        put(m, "Tile", ExpandTileOps.Tile::new);
-        put(m, "Size", ConstantOps.SizeOf::new);
-        put(m, "ArgMax", n -> new ArgExtremeOp(n, true));
-        put(m, "ArgMin", n -> new ArgExtremeOp(n, false));
-        put(m, "GatherElements", GatherElementsOp::new);
-        put(m, "DepthToSpace", DepthSpaceOps.DepthToSpace::new);
-        put(m, "SpaceToDepth", DepthSpaceOps.SpaceToDepth::new);
-        put(m, "Trilu", TriluOp::new);
-        put(m, "Resize", ResizeOp::new);
-        put(m, "GridSample", GridSampleOp::new);
-        put(m, "LayerNormalization", LayerNormOp::new);
-        put(m, "InstanceNormalization", InstanceNormOp::new);
-        put(m, "GatherND", ScatterOps.GatherND::new);
-        put(m, "ScatterElements", ScatterOps.ScatterElements::new);
-        put(m, "Scatter", ScatterOps.ScatterElements::new);
-        put(m, "ScatterND", ScatterOps.ScatterND::new);
-        put(m, "EyeLike", GeneratorOps.EyeLike::new);
-        put(m, "OneHot", GeneratorOps.OneHot::new);
-        put(m, "CumSum", ScanOps.CumSum::new);
-        put(m, "ReverseSequence", ScanOps.ReverseSequence::new);
-        put(m, "Compress", SelectOps.Compress::new);
-        put(m, "NonZero", SelectOps.NonZero::new);
-        put(m, "TopK", SelectOps.TopK::new);
-        put(m, "Unique", UniqueOp::new);
-        put(m, "Upsample", ResizeOp::new);
-        ReduceOp.register(m);
+        for (String type : TYPES) {
+            put(m, type);
+        }
+        for (String type : ReduceOp.TYPES) {
+            put(m, type);
+        }
+    }
+
+    private static Op create(Node n) throws ModelFormatException {
+        checkOutputCount(n);
+        Op reduction = ReduceOp.create(n);
+        if (reduction != null) {
+            return reduction;
+        }
+        return switch (n.opType()) {
+            case "Reshape" -> new ReshapeOps.Reshape(n);
+            case "Flatten" -> new ReshapeOps.Flatten(n);
+            case "Squeeze" -> new ReshapeOps.Squeeze(n);
+            case "Unsqueeze" -> new ReshapeOps.Unsqueeze(n);
+            case "Identity" -> new ReshapeOps.Identity(n);
+            case "Dropout" -> new ReshapeOps.Dropout(n);
+            case "Transpose" -> new TransposeOp(n);
+            case "Concat" -> new ConcatSplitOps.Concat(n);
+            case "Split" -> new ConcatSplitOps.Split(n);
+            case "Gather" -> new GatherOp(n);
+            case "Slice" -> new SliceOp(n);
+            case "Pad" -> new PadOp(n);
+            case "Shape" -> new ConstantOps.ShapeOf(n);
+            case "Constant" -> new ConstantOps.Constant(n);
+            case "ConstantOfShape" -> new ConstantOps.ConstantOfShape(n);
+            case "Range" -> new ConstantOps.Range(n);
+            case "Cast", "CastLike" -> new CastOp(n);
+            case "Expand" -> new ExpandTileOps.Expand(n);
+            case "Tile" -> new ExpandTileOps.Tile(n);
+            case "Size" -> new ConstantOps.SizeOf(n);
+            case "ArgMax" -> new ArgExtremeOp(n, true);
+            case "ArgMin" -> new ArgExtremeOp(n, false);
+            case "GatherElements" -> new GatherElementsOp(n);
+            case "DepthToSpace" -> new DepthSpaceOps.DepthToSpace(n);
+            case "SpaceToDepth" -> new DepthSpaceOps.SpaceToDepth(n);
+            case "Trilu" -> new TriluOp(n);
+            case "Resize", "Upsample" -> new ResizeOp(n);
+            case "GridSample" -> new GridSampleOp(n);
+            case "LayerNormalization" -> new LayerNormOp(n);
+            case "InstanceNormalization" -> new InstanceNormOp(n);
+            case "GatherND" -> new ScatterOps.GatherND(n);
+            case "ScatterElements", "Scatter" -> new ScatterOps.ScatterElements(n);
+            case "ScatterND" -> new ScatterOps.ScatterND(n);
+            case "EyeLike" -> new GeneratorOps.EyeLike(n);
+            case "OneHot" -> new GeneratorOps.OneHot(n);
+            case "CumSum" -> new ScanOps.CumSum(n);
+            case "ReverseSequence" -> new ScanOps.ReverseSequence(n);
+            case "Compress" -> new SelectOps.Compress(n);
+            case "NonZero" -> new SelectOps.NonZero(n);
+            case "TopK" -> new SelectOps.TopK(n);
+            case "Unique" -> new UniqueOp(n);
+            default -> throw new AssertionError("ShapeOps lists " + n.opType() + " but has no factory for it");
+        };
     }
 
     /** Ops that another family registered first; a test asserts there are none. */
@@ -72,26 +96,26 @@ final class ShapeOps {
     private static final Map<String, Integer> MAX_OUTPUTS = Map.of("Dropout", 2, "Split", Integer.MAX_VALUE,
             "TopK", 2, "Unique", 4, "LayerNormalization", 3);
 
-    /**
-     * Registers one op unless another family already has (then the first stays and the clash is recorded). The
-     * factory refuses a node that names more outputs than the op produces, which would otherwise leave an output
-     * without a shape.
-     */
-    static void put(Map<String, OpFactory> m, String op, OpFactory factory) {
-        int max = MAX_OUTPUTS.getOrDefault(op, 1);
-        OpFactory checked = node -> {
-            int named = node.outputs().size();
-            while (named > 0 && node.outputs().get(named - 1).isEmpty()) {
-                named--; // trailing omitted optional outputs
-            }
-            if (named > max) {
-                throw new IllegalArgumentException(op + " has at most " + max + " output" + (max > 1 ? "s" : "")
-                        + ", not " + named);
-            }
-            return factory.create(node);
-        };
-        if (m.putIfAbsent(op, checked) != null) {
+    /** Registers one op unless another family already has (then the first stays and the clash is recorded). */
+    private static void put(Map<String, OpFactory> m, String op) {
+        if (m.putIfAbsent(op, ShapeOps::create) != null) {
             DUPLICATES.add(op);
+        }
+    }
+
+    /**
+     * Refuses a node that names more outputs than its op produces, which would otherwise leave an output without
+     * a shape.
+     */
+    private static void checkOutputCount(Node node) {
+        int max = MAX_OUTPUTS.getOrDefault(node.opType(), 1);
+        int named = node.outputs().size();
+        while (named > 0 && node.outputs().get(named - 1).isEmpty()) {
+            named--; // trailing omitted optional outputs
+        }
+        if (named > max) {
+            throw new IllegalArgumentException(node.opType() + " has at most " + max + " output" + (max > 1 ? "s" : "")
+                    + ", not " + named);
         }
     }
 

@@ -75,7 +75,11 @@ public final class Plan {
         for (int k = 0; k < ops.length; k++) {
             Node n = nodes.get(k);
             ops[k] = OpRegistry.create(n);
-            inSlots[k] = n.inputs().stream().mapToInt(s -> s.isEmpty() ? -1 : slots.get(s)).toArray();
+            inSlots[k] = new int[n.inputs().size()];
+            for (int j = 0; j < inSlots[k].length; j++) {
+                String in = n.inputs().get(j);
+                inSlots[k][j] = in.isEmpty() ? -1 : slots.get(in);
+            }
             outSlots[k] = new int[n.outputs().size()];
             for (int j = 0; j < outSlots[k].length; j++) {
                 String out = n.outputs().get(j);
@@ -88,7 +92,10 @@ public final class Plan {
                 }
             }
         }
-        int[] outputSlots = graph.outputs().stream().mapToInt(v -> slots.get(v.name())).toArray();
+        int[] outputSlots = new int[graph.outputs().size()];
+        for (int i = 0; i < outputSlots.length; i++) {
+            outputSlots[i] = slots.get(graph.outputs().get(i).name());
+        }
 
         int n = names.size();
         Tensor[] constants = new Tensor[n];
@@ -108,7 +115,7 @@ public final class Plan {
         boolean[] folded = inferStatic(graph, ops, inSlots, outSlots, constants, types, shapes);
         prepare(ops, inSlots, constants, folded);
         return new Plan(graph, ops, inSlots, outSlots, folded, constants, inputSlots, outputSlots,
-                names.toArray(String[]::new), types, shapes);
+                names.toArray(new String[0]), types, shapes);
     }
 
     /** Hands every op that will run its constant inputs, for packing weights ({@link Op#prepare}). */

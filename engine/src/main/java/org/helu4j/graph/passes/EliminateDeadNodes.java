@@ -26,7 +26,7 @@ public final class EliminateDeadNodes implements GraphPass {
         List<Node> nodes = graph.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
-            if (n.outputs().stream().anyMatch(live::contains)) {
+            if (producesAny(n, live)) {
                 kept.add(n);
                 live.addAll(n.inputs());
             }
@@ -36,11 +36,20 @@ public final class EliminateDeadNodes implements GraphPass {
         }
         Collections.reverse(kept);
         Map<String, Tensor> initializers = new LinkedHashMap<>();
-        graph.initializers().forEach((name, t) -> {
-            if (live.contains(name)) {
-                initializers.put(name, t);
+        for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) {
+            if (live.contains(e.getKey())) {
+                initializers.put(e.getKey(), e.getValue());
             }
-        });
+        }
         return Graph.of(graph.inputs(), graph.outputs(), initializers, kept, graph.metadata());
+    }
+
+    private static boolean producesAny(Node n, Set<String> values) {
+        for (String out : n.outputs()) {
+            if (values.contains(out)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -43,7 +43,10 @@ public final class EliminateIdentities implements GraphPass {
         }
         List<Node> nodes = new ArrayList<>(kept.size());
         for (Node n : kept) {
-            List<String> inputs = n.inputs().stream().map(i -> resolve(alias, i)).toList();
+            List<String> inputs = new ArrayList<>(n.inputs().size());
+            for (String in : n.inputs()) {
+                inputs.add(resolve(alias, in));
+            }
             nodes.add(inputs.equals(n.inputs()) ? n : Uses.withInputs(n, inputs));
         }
         return Graph.of(graph.inputs(), graph.outputs(), graph.initializers(), nodes, graph.metadata());

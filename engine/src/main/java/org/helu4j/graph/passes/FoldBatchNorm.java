@@ -2,7 +2,6 @@ package org.helu4j.graph.passes;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +25,11 @@ public final class FoldBatchNorm implements GraphPass {
         Uses uses = new Uses(graph);
         Map<String, Tensor> init = graph.initializers();
         Map<String, Tensor> initializers = new LinkedHashMap<>(init);
-        Map<Node, Node> replaced = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Map<Node, Node> replaced = Uses.nodeMap();
+        Set<Node> removed = Uses.nodeSet();
         for (Node bn : graph.nodes()) {
             if (!bn.opType().equals("BatchNormalization") || !bn.domain().isEmpty()
-                    || bn.outputs().stream().skip(1).anyMatch(o -> !o.isEmpty())
+                    || hasTrainingOutputs(bn)
                     || bn.attributes().getInt("spatial", 1) != 1 || bn.attributes().getInt("training_mode", 0) != 0) {
                 continue;
             }
@@ -88,6 +87,16 @@ public final class FoldBatchNorm implements GraphPass {
         }
         // The original weights may now be unused; EliminateDeadNodes drops them.
         return Graph.of(graph.inputs(), graph.outputs(), initializers, nodes, graph.metadata());
+    }
+
+    /** True if the node names any output after the first (running mean and variance: training mode). */
+    private static boolean hasTrainingOutputs(Node bn) {
+        for (int i = 1; i < bn.outputs().size(); i++) {
+            if (!bn.outputs().get(i).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isVector(Tensor t, int m) {

@@ -2,7 +2,6 @@ package org.helu4j.graph.passes;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,8 @@ public final class FuseActivation implements GraphPass {
     @Override
     public Graph apply(Graph graph, Arena arena) throws org.helu4j.ModelFormatException {
         Uses uses = new Uses(graph);
-        Map<Node, Node> fused = new LinkedHashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Map<Node, Node> fused = Uses.nodeMap();
+        Set<Node> removed = Uses.nodeSet();
         for (Node relu : graph.nodes()) {
             String name = fusedName(relu);
             float[] clip = name != null && name.equals("Clip") ? clipBounds(relu, graph, uses) : null;

@@ -28,10 +28,12 @@ public final class FuseGelu implements GraphPass {
         Map<String, Node> readerOf = soleReaders(graph);
         Map<String, Node> producers = new HashMap<>();
         for (Node n : graph.nodes()) {
-            n.outputs().forEach(o -> producers.put(o, n));
+            for (String o : n.outputs()) {
+                producers.put(o, n);
+            }
         }
-        Map<Node, Node> replacements = new HashMap<>();
-        Set<Node> removed = new HashSet<>();
+        Map<Node, Node> replacements = Uses.nodeMap();
+        Set<Node> removed = Uses.nodeSet();
         for (Node erf : graph.nodes()) {
             if (!erf.opType().equals("Erf") || !erf.domain().isEmpty()) {
                 continue;
@@ -85,7 +87,9 @@ public final class FuseGelu implements GraphPass {
                 }
             }
         }
-        shared.forEach(readers::remove);
+        for (String s : shared) {
+            readers.remove(s);
+        }
         return readers;
     }
 

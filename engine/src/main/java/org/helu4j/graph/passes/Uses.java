@@ -1,7 +1,9 @@
 package org.helu4j.graph.passes;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +24,7 @@ final class Uses {
             }
             for (String in : n.inputs()) {
                 if (!in.isEmpty()) {
-                    readers.merge(in, 1, Integer::sum);
+                    readers.put(in, readers.getOrDefault(in, 0) + 1);
                 }
             }
         }
@@ -42,6 +44,16 @@ final class Uses {
 
     boolean isRead(String value) {
         return readers.containsKey(value) || graphOutputs.contains(value);
+    }
+
+    /** A map keyed by node identity: nodes are unique objects, and hashing a record's fields is not free. */
+    static <V> Map<Node, V> nodeMap() {
+        return new IdentityHashMap<>();
+    }
+
+    /** A set of nodes by identity. */
+    static Set<Node> nodeSet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
     static Node withInputs(Node n, List<String> inputs) {
