@@ -72,7 +72,7 @@ public final class InferContext {
      * values folded at load time). Until it is called after a {@link #reset}, as at load time, a known value is
      * a constant.
      */
-    public void constants(boolean[] constant) {
+    public void markConstants(boolean[] constant) {
         this.constant = constant;
     }
 

@@ -173,7 +173,7 @@ public final class Executor implements AutoCloseable {
         for (int i = 0; i < ins.length; i++) {
             constant[i] = ins[i] >= 0 && plan.constants[ins[i]] != null;
         }
-        ctx.constants(constant);
+        ctx.markConstants(constant);
         try {
             op.infer(ctx);
         } catch (RuntimeException e) {
