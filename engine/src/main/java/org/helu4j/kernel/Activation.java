@@ -109,31 +109,11 @@ public final class Activation {
     }
 
     /**
-     * 1 / (1 + e^-x): saturates cleanly to 0 and 1 at the infinities. e^-|x| comes from {@link Unary}'s
+     * 1 / (1 + e^-x), saturating cleanly to 0 and 1 at the infinities. e^-|x| comes from {@link Unary}'s
      * tier-independent polynomial, so a cold and a warm JVM give the same bits; for x < 0,
-     * sigmoid(x) = e^x / (1 + e^x).
+     * sigmoid(x) = e^x / (1 + e^x). The loop body is written out (no vector helper: a helper this size is not
+     * reliably inlined, and a vector crossing a call is boxed); the last partial vector uses the scalar twin.
      */
-    public static FloatVector sigmoid(FloatVector x) {
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector minusAbs = x.abs().neg();
-        FloatVector e = minusAbs.max(Unary.EXP_MIN);
-        FloatVector big = e.fma(FloatVector.broadcast(F, Unary.LOG2E), FloatVector.broadcast(F, Unary.ROUNDER));
-        FloatVector nf = big.sub(Unary.ROUNDER);
-        FloatVector r = nf.fma(FloatVector.broadcast(F, -Unary.LN2_HI), e).sub(nf.mul(Unary.LN2_LO));
-        FloatVector p = FloatVector.broadcast(F, Unary.E5).fma(r, FloatVector.broadcast(F, Unary.E4))
-                .fma(r, FloatVector.broadcast(F, Unary.E3)).fma(r, FloatVector.broadcast(F, Unary.E2))
-                .fma(r, FloatVector.broadcast(F, Unary.E1)).fma(r, FloatVector.broadcast(F, 0.5f)).mul(r).fma(r, r)
-                .add(1f);
-        FloatVector scale = big.reinterpretAsInts().sub(Unary.ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-                .reinterpretAsFloats();
-        FloatVector em = p.mul(scale)                                // e^-|x|, in [0, 1]
-                .blend(FloatVector.zero(F), minusAbs.compare(VectorOperators.LT, Unary.EXP_MIN));
-        FloatVector pos = one.div(one.add(em));                      // sigmoid(|x|)
-        FloatVector neg = em.div(one.add(em));                       // sigmoid(-|x|)
-        FloatVector s = pos.blend(neg, x.compare(VectorOperators.LT, 0f));
-        return s.blend(x, x.test(VectorOperators.IS_NAN));           // NaN in, NaN out
-    }
-
     public static void sigmoid(MemorySegment out, long o, MemorySegment x, long xo, long n) {
         if (SCALAR) {
             ActivationRef.sigmoid(out, o, x, xo, n);
@@ -141,11 +121,23 @@ public final class Activation {
         }
         long i = 0;
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
-            sigmoid(load(x, xo + i)).intoMemorySegment(out, (o + i) * 4, NATIVE);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, (xo + i) * 4, NATIVE);
+            FloatVector minusAbs = v.abs().neg();
+            FloatVector e = minusAbs.max(Unary.EXP_MIN);
+            FloatVector big = e.mul(Unary.LOG2E).add(Unary.ROUNDER);
+            FloatVector nf = big.sub(Unary.ROUNDER);
+            FloatVector r = e.sub(nf.mul(Unary.LN2_HI)).sub(nf.mul(Unary.LN2_LO));
+            FloatVector p = r.mul(Unary.E5).add(Unary.E4).mul(r).add(Unary.E3).mul(r).add(Unary.E2).mul(r)
+                    .add(Unary.E1).mul(r).add(0.5f).mul(r).mul(r).add(r).add(1f);
+            FloatVector twoN = big.reinterpretAsInts().sub(Unary.ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            FloatVector em = p.mul(twoN).blend(0f, minusAbs.compare(VectorOperators.LT, Unary.EXP_MIN));
+            FloatVector onePlus = em.add(1f);
+            FloatVector s = em.div(onePlus).blend(FloatVector.broadcast(F, 1f).div(onePlus), v.compare(VectorOperators.GE, 0f));
+            s.blend(v, v.test(VectorOperators.IS_NAN)).intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            sigmoid(load(x, xo + i, m)).intoMemorySegment(out, (o + i) * 4, NATIVE, m);
+            ActivationRef.sigmoid(out, o + i, x, xo + i, n - i);
         }
     }
 
