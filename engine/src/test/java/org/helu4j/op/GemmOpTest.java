@@ -138,8 +138,9 @@ class GemmOpTest {
         Tensor w = random(50, 33);   // a PyTorch Linear weight: [out, in], transB = 1
         Tensor bias = random(50);
         Op op = op("Gemm", 13, 3, 1, Map.of("transB", 1L));
-        // Load-time inference: A's value unknown, the weights known.
+        // Load time: inference with A's value unknown, then the op is handed its constants (the weights).
         infer(op, new Tensor[] {a, w, bias}, new Tensor[] {null, w, bias});
+        op.prepare(new Tensor[] {null, w, bias});
         assertTrue(op.describe().contains("packed"), op.describe());
         float[] want = naive(a, w, bias, false, true, 1f, 1f);
         assertClose(want, run(op, a, w, bias));

@@ -97,6 +97,7 @@ class MatMulOpTest {
         Tensor w = random(40, 37);
         Op op = op("MatMul", 13, 2, 1, Map.of());
         GemmOpTest.infer(op, new Tensor[] {a, w}, new Tensor[] {null, w});
+        op.prepare(new Tensor[] {null, w});
         assertTrue(op.describe().contains("packed"), op.describe());
         assertClose(naive(a, w), run(op, a, w));
         Tensor other = random(40, 37);
