@@ -1,7 +1,6 @@
 package org.helu4j.graph.passes;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,17 +75,8 @@ public final class FoldBatchNorm implements GraphPass {
                     List.of(bn.outputs().get(0)), conv.attributes()));
             removed.add(bn);
         }
-        if (replaced.isEmpty()) {
-            return graph;
-        }
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : graph.nodes()) {
-            if (!removed.contains(n)) {
-                nodes.add(replaced.getOrDefault(n, n));
-            }
-        }
         // The original weights may now be unused; EliminateDeadNodes drops them.
-        return Graph.of(graph.inputs(), graph.outputs(), initializers, nodes, graph.metadata());
+        return Uses.rewrite(graph, replaced, removed, initializers);
     }
 
     /** True if the node names any output after the first (running mean and variance: training mode). */

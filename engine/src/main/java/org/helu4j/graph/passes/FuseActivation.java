@@ -1,9 +1,7 @@
 package org.helu4j.graph.passes;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.helu4j.graph.Attributes;
@@ -52,16 +50,7 @@ public final class FuseActivation implements GraphPass {
                     producer.inputs(), relu.outputs(), new Attributes(attrs)));
             removed.add(relu);
         }
-        if (fused.isEmpty()) {
-            return graph;
-        }
-        List<Node> nodes = new ArrayList<>(graph.nodes().size());
-        for (Node n : graph.nodes()) {
-            if (!removed.contains(n)) {
-                nodes.add(fused.getOrDefault(n, n));
-            }
-        }
-        return Graph.of(graph.inputs(), graph.outputs(), graph.initializers(), nodes, graph.metadata());
+        return Uses.rewrite(graph, fused, removed, graph.initializers());
     }
 
     /** The name an epilogue knows {@code n} by, or null when it is not an activation the epilogue can apply. */

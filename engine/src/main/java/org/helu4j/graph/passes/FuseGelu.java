@@ -1,7 +1,6 @@
 package org.helu4j.graph.passes;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -64,16 +63,7 @@ public final class FuseGelu implements GraphPass {
             replacements.put(half, gelu);
             removed.addAll(List.of(div, erf, add, mulX));
         }
-        if (replacements.isEmpty()) {
-            return graph;
-        }
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : graph.nodes()) {
-            if (!removed.contains(n)) {
-                nodes.add(replacements.getOrDefault(n, n));
-            }
-        }
-        return Graph.of(graph.inputs(), graph.outputs(), graph.initializers(), nodes, graph.metadata());
+        return Uses.rewrite(graph, replacements, removed, graph.initializers());
     }
 
     /** The one node reading each value, for values read by exactly one node input. */

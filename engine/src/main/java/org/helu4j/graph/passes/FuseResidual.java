@@ -55,16 +55,7 @@ public final class FuseResidual implements GraphPass {
                 break;
             }
         }
-        if (fused.isEmpty()) {
-            return graph;
-        }
-        List<Node> nodes = new ArrayList<>(graph.nodes().size());
-        for (Node n : graph.nodes()) {
-            if (!removed.contains(n)) {
-                nodes.add(fused.getOrDefault(n, n));
-            }
-        }
-        return Graph.of(graph.inputs(), graph.outputs(), graph.initializers(), nodes, graph.metadata());
+        return Uses.rewrite(graph, fused, removed, graph.initializers());
     }
 
     private static boolean isConstant(Node producer) {

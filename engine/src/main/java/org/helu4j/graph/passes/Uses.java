@@ -56,6 +56,24 @@ final class Uses {
         return Collections.newSetFromMap(new IdentityHashMap<>());
     }
 
+    /**
+     * The graph with each node in {@code replaced} swapped for its replacement and the nodes in {@code removed}
+     * dropped, over {@code initializers}; the graph itself when nothing was replaced.
+     */
+    static Graph rewrite(Graph graph, Map<Node, Node> replaced, Set<Node> removed,
+            Map<String, org.helu4j.Tensor> initializers) throws org.helu4j.ModelFormatException {
+        if (replaced.isEmpty()) {
+            return graph;
+        }
+        List<Node> nodes = new java.util.ArrayList<>(graph.nodes().size());
+        for (Node n : graph.nodes()) {
+            if (!removed.contains(n)) {
+                nodes.add(replaced.getOrDefault(n, n));
+            }
+        }
+        return Graph.of(graph.inputs(), graph.outputs(), initializers, nodes, graph.metadata());
+    }
+
     static Node withInputs(Node n, List<String> inputs) {
         return new Node(n.name(), n.opType(), n.domain(), n.opset(), inputs, n.outputs(), n.attributes());
     }
