@@ -120,6 +120,35 @@ public final class Session implements AutoCloseable {
         return named;
     }
 
+    /**
+     * Starts timing every op of this session's steady-state runs (the runs whose inputs have the previous run's
+     * shapes), clearing earlier figures; {@code false} stops it. A profiled run pays two clock reads per op, so
+     * leave it off when measuring latency.
+     */
+    public void profile(boolean on) {
+        executor.profile(on);
+    }
+
+    /** Per op that ran, its mean time over the profiled runs, in plan order; empty before a profiled run. */
+    public List<OpTiming> opTimings() {
+        long[] nanos = executor.opNanos();
+        long runs = executor.profiledRuns();
+        List<OpTiming> timings = new ArrayList<>();
+        if (nanos == null || runs == 0) {
+            return timings;
+        }
+        List<org.helu4j.op.Op> ops = model.plan().ops();
+        for (int k = 0; k < nanos.length; k++) {
+            if (nanos[k] > 0) {
+                org.helu4j.op.Op op = ops.get(k);
+                String name = op.node().name();
+                timings.add(new OpTiming(k, name == null || name.isEmpty() ? op.node().opType() : name,
+                        op.describe(), nanos[k] / 1e3 / runs));
+            }
+        }
+        return timings;
+    }
+
     /** Frees this session's buffers. Idempotent. */
     @Override
     public void close() {

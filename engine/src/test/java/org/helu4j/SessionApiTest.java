@@ -39,6 +39,27 @@ class SessionApiTest {
     }
 
     @Test
+    void profileTimesEveryOpThatRuns() throws Exception {
+        Tensor input = Npy.read(GOLDEN.resolve("golden-cnn-input.npy"));
+        try (Model model = Model.load(GOLDEN.resolve("golden-cnn.onnx")); Session s = model.newSession()) {
+            float[] plain = s.run(input).get(0).toFloatArray();
+            assertTrue(s.opTimings().isEmpty(), "nothing measured before profiling");
+            s.profile(true);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(plain, s.run(input).get(0).toFloatArray());
+            }
+            java.util.List<OpTiming> timings = s.opTimings();
+            long ran = java.util.stream.IntStream.range(0, model.plan().ops().size())
+                    .filter(k -> !model.plan().isFolded(k)).count();
+            assertTrue(timings.size() > 3 && timings.size() <= ran, timings.toString());
+            assertTrue(timings.stream().allMatch(t -> t.micros() > 0), timings.toString());
+            assertTrue(timings.stream().anyMatch(t -> t.description().startsWith("Conv")), timings.toString());
+            s.profile(false);
+            assertTrue(s.opTimings().isEmpty());
+        }
+    }
+
+    @Test
     void twoThreadsGiveTheSameBitsAsOne() throws Exception {
         Tensor input = Npy.read(GOLDEN.resolve("golden-cnn-input.npy"));
         try (Model model = Model.load(GOLDEN.resolve("golden-cnn.onnx")); Session one = model.newSession(1);

@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.helu4j.Model;
+import org.helu4j.OpTiming;
 import org.helu4j.Session;
 import org.helu4j.Tensor;
 import org.helu4j.graph.ValueInfo;
@@ -68,6 +69,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the report.")
     boolean json;
 
+    @Option(names = "--profile", description = "After the timed runs, run --iters more with every op timed and "
+            + "print where the time goes (these runs are not in the latency figures).")
+    boolean profile;
+
     @Mixin
     Verbose verbose;
 
@@ -81,6 +86,9 @@ final class BenchCommand implements Callable<Integer> {
             Tensor[] feed = inputs(m);
             int n = feed.length == 0 || feed[0].shape().rank() == 0 ? 1 : (int) feed[0].dims()[0];
             Result r = run(m, feed);
+            if (profile) {
+                printProfile(m, feed);
+            }
             double runsPerSecond = (double) threads * iters / r.seconds;
             if (json) {
                 System.out.println(Json.obj().put("model", model.toString()).put("batch", n).put("threads", threads)
@@ -107,6 +115,30 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** One session, warmed up, then {@code iters} runs with each op timed: a table, slowest ops first. */
+    private void printProfile(Model m, Tensor[] feed) {
+        List<OpTiming> timings;
+        try (Session s = m.newSession(intraThreads)) {
+            for (int i = 0; i < Math.max(warmup, 1); i++) {
+                s.run(feed);
+            }
+            s.profile(true);
+            for (int i = 0; i < iters; i++) {
+                s.run(feed);
+            }
+            timings = new ArrayList<>(s.opTimings());
+        }
+        double total = timings.stream().mapToDouble(OpTiming::micros).sum();
+        timings.sort((a, b) -> Double.compare(b.micros(), a.micros()));
+        System.out.printf("profile     %d runs, one session, every op timed: %.1f µs per run in ops%n", iters,
+                total);
+        System.out.printf("  %4s  %10s  %6s  %-22s %s%n", "op", "µs/run", "share", "kind", "node");
+        for (OpTiming t : timings) {
+            System.out.printf("  %4d  %10.2f  %5.1f%%  %-22s %s%n", t.index(), t.micros(), 100 * t.micros() / total,
+                    t.description(), t.node());
+        }
     }
 
     private record Result(Histogram latency, double seconds) {

@@ -33,6 +33,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void profileListsTheOpsSlowestFirst() {
+        Cli.Result r = Cli.run("bench", Fixtures.GOLDEN.toString(), "--iters", "5", "--warmup", "1", "--profile");
+        assertEquals(0, r.exit(), r.toString());
+        java.util.List<Double> micros = r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+[0-9.]+\\s+[0-9.]+%.*"))
+                .map(l -> Double.parseDouble(l.trim().split("\\s+")[1])).toList();
+        assertTrue(micros.size() > 3, r.out());
+        for (int i = 1; i < micros.size(); i++) {
+            assertTrue(micros.get(i) <= micros.get(i - 1), r.out());
+        }
+        assertTrue(r.out().contains("Conv"), r.out());
+    }
+
+    @Test
     void readsTheInputFromNpy() {
         Cli.Result r = Cli.run("bench", Fixtures.GOLDEN.toString(), "--input", Fixtures.GOLDEN_INPUT.toString(),
                 "--iters", "3", "--warmup", "0");
