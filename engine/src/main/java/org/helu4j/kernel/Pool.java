@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import org.helu4j.kernel.ref.PoolRef;
 
@@ -77,6 +78,10 @@ public final class Pool {
         if (g.outSpatial() == 0) {
             return;
         }
+        if (g.padW == 0 && rowLength(g) <= g.inW) {
+            direct(out, in, g, max, includePad);
+            return;
+        }
         float fill = max ? Float.NEGATIVE_INFINITY : 0f;
         int len = (int) rowLength(g);
         // row[j] holds input column j - padW; [lo, hi) is the part inside the input.
@@ -131,6 +136,95 @@ public final class Pool {
                 }
             }
         }
+    }
+
+    /**
+     * Pooling whose windows all lie inside the W extent (no W padding; the usual 2×2/2 or 3×3/2), without a row
+     * buffer: a vector of input columns is reduced over the window's rows and its kW shifted loads straight from
+     * the input, then the lanes where a window starts (every strideW-th) are compressed into consecutive
+     * outputs. Lanes whose window would leave the row are never kept, so only a load at the very end of the
+     * input needs a mask.
+     */
+    private static void direct(MemorySegment out, MemorySegment in, ConvGeometry g, boolean max, boolean includePad) {
+        int s = g.strideW;
+        int perVector = (LANES + s - 1) / s;
+        long starts = 0;
+        for (int i = 0; i < LANES; i += s) {
+            starts |= 1L << i;
+        }
+        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+        FloatVector fill = FloatVector.broadcast(F, max ? Float.NEGATIVE_INFINITY : 0f);
+        long planes = (long) g.batch * g.inChannels;
+        long dLo = includePad ? -g.padD : 0, dHi = includePad ? (long) g.inD + g.padEndD : g.inD;
+        long hLo = includePad ? -g.padH : 0, hHi = includePad ? (long) g.inH + g.padEndH : g.inH;
+        long inBytes = in.byteSize();
+        long vectorBytes = (long) LANES * 4;
+        long o = 0;
+        for (long pl = 0; pl < planes; pl++) {
+            long plane = pl * g.inSpatial();
+            for (int od = 0; od < g.outD; od++) {
+                for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
+                    float divisor = max ? 1f : ((float) g.kW
+                            * ConvGeometry.tapsInside((long) od * g.strideD - g.padD, g.kD, g.dilD, dLo, dHi)
+                            * ConvGeometry.tapsInside((long) oh * g.strideH - g.padH, g.kH, g.dilH, hLo, hHi));
+                    // The window's rows inside the input: [kd0, kd1) × [kh0, kh1), so the loops below test nothing.
+                    int d0 = od * g.strideD - g.padD, h0 = oh * g.strideH - g.padH;
+                    int kd0 = firstInside(d0, g.dilD), kd1 = endInside(d0, g.kD, g.dilD, g.inD);
+                    int kh0 = firstInside(h0, g.dilH), kh1 = endInside(h0, g.kH, g.dilH, g.inH);
+                    for (int ow = 0; ow < g.outW; ow += perVector) {
+                        long col = (long) ow * s;
+                        FloatVector acc = fill;
+                        for (int kd = kd0; kd < kd1; kd++) {
+                            for (int kh = kh0; kh < kh1; kh++) {
+                                long byteAt = (plane + ((long) (d0 + kd * g.dilD) * g.inH + h0 + kh * g.dilH) * g.inW
+                                        + col) * 4;
+                                if (byteAt + vectorBytes + (long) (g.kW - 1) * g.dilW * 4 <= inBytes && g.kW <= 3) {
+                                    // The usual 2- and 3-wide windows, unrolled: C2 pays a lot for a 2-trip loop.
+                                    long step = (long) g.dilW * 4;
+                                    FloatVector x = FloatVector.fromMemorySegment(F, in, byteAt, NO);
+                                    if (g.kW > 1) {
+                                        FloatVector y = FloatVector.fromMemorySegment(F, in, byteAt + step, NO);
+                                        x = max ? x.max(y) : x.add(y);
+                                    }
+                                    if (g.kW > 2) {
+                                        FloatVector y = FloatVector.fromMemorySegment(F, in, byteAt + 2 * step, NO);
+                                        x = max ? x.max(y) : x.add(y);
+                                    }
+                                    acc = max ? acc.max(x) : acc.add(x);
+                                    continue;
+                                }
+                                for (int kw = 0; kw < g.kW; kw++, byteAt += (long) g.dilW * 4) {
+                                    // Lanes past the row's end are dropped, so reading into the next row is fine;
+                                    // only the input's last row needs a mask (a slower, rare load).
+                                    FloatVector x = byteAt + vectorBytes <= inBytes
+                                            ? FloatVector.fromMemorySegment(F, in, byteAt, NO)
+                                            : FloatVector.fromMemorySegment(F, in, byteAt, NO,
+                                                    F.indexInRange(col + (long) kw * g.dilW, g.inW));
+                                    acc = max ? acc.max(x) : acc.add(x);
+                                }
+                            }
+                        }
+                        if (s > 1) {
+                            acc = acc.compress(pick);
+                        }
+                        if (!max) {
+                            acc = acc.div(divisor);
+                        }
+                        acc.intoMemorySegment(out, (o + ow) * 4, NO, F.indexInRange(0, Math.min(perVector, g.outW - ow)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first k with start + k·dil ≥ 0. */
+    private static int firstInside(int start, int dil) {
+        return start >= 0 ? 0 : (-start + dil - 1) / dil;
+    }
+
+    /** One past the last k < taps with start + k·dil < size. */
+    private static int endInside(int start, int taps, int dil, int size) {
+        return start >= size ? 0 : Math.min(taps, (size - 1 - start) / dil + 1);
     }
 
     /** row[lo..hi) = in[src..] (first row of the window), else row = max/sum(row, in). */

@@ -59,6 +59,12 @@ class PoolTest {
             list.add(new Case(2, 2, a(3, 4, w + 2), a(2, 2, 3), a(1, 2, 1), a(1, 1, 1), a(0, 1, 1), a(1, 0, 1), true, false));
             list.add(new Case(1, 3, a(5, w + 3), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, true));
             list.add(new Case(1, 3, a(5, w + 3), a(2, 4), a(1, 1), a(1, 1), a(0, 2), a(1, 1), false, true));
+            // No W padding: the row-buffer-free path (every window inside the W extent).
+            list.add(new Case(2, 3, a(w + 3, w + 1), a(2, 2), a(2, 2), a(1, 1), a(0, 0), a(0, 0), false, true));
+            list.add(new Case(1, 5, a(6, 2 * w + 1), a(3, 3), a(2, 2), a(1, 1), a(1, 0), a(1, 0), false, false));
+            list.add(new Case(1, 2, a(5, 3 * w + 2), a(2, 3), a(1, 3), a(1, 2), a(0, 0), a(0, 0), false, false));
+            list.add(new Case(1, 2, a(4, w + 5), a(2, 4), a(1, 1), a(1, 1), a(0, 0), a(0, 0), false, true));
+            list.add(new Case(1, 2, a(3, 4, w + 2), a(2, 2, 2), a(2, 1, 2), a(1, 1, 1), a(1, 0, 0), a(0, 1, 0), false, false));
         }
         return list.stream();
     }
