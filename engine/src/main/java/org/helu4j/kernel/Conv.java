@@ -10,12 +10,13 @@ import org.helu4j.kernel.ref.GemmRef;
  * out[M × P] = W[M × K] · col[K × P] per image and group, where P is the output positions and K the taps of
  * the group's input channels.
  *
- * <p>The weights are {@link Gemm#packA packed} into strips once, at load time ({@link #packWeights}). The
- * columns are built straight into {@link Gemm} panels, a chunk of a few panels at a time, so a chunk is packed
- * while it is about to be used and stays in cache: a 1×1 convolution with unit strides copies rows of its
- * input, anything else goes through {@link Im2col}. Chunks (and, when they are few, row strips) are the units
- * a multi-threaded session spreads across its workers. Depthwise convolutions with unit W stride go to
- * {@link DepthwiseConv}. The epilogue indexes rows by output channel (bias) and shares the output's layout
+ * <p>The weights are {@link Gemm#packA packed} into strips once, at load time ({@link #packWeights}). 2-D
+ * convolutions other than a plain 1×1 run on {@link ConvGrid}, which reads the columns from a padded copy of the
+ * input without building them. Otherwise the columns are built straight into {@link Gemm} panels, a chunk of a
+ * few panels at a time, so a chunk is packed while it is about to be used and stays in cache: a 1×1 convolution
+ * with unit strides copies rows of its input, anything else (3-D) goes through {@link Im2col}. Chunks (and, when
+ * they are few, row strips) are the units a multi-threaded session spreads across its workers. Depthwise
+ * convolutions go to {@link DepthwiseConv}. The epilogue indexes rows by output channel (bias) and shares the output's layout
  * (residual).
  */
 public final class Conv {
@@ -87,8 +88,8 @@ public final class Conv {
             pa = Scratch.get(SLOT_WEIGHTS, packedWeightFloats(g) * Float.BYTES);
             packWeights(pa, w, g);
         }
-        if (StrideOneGrid.applies(g)) {
-            StrideOneGrid.conv(out, in, pa, g, ep, k);
+        if (ConvGrid.applies(g)) {
+            ConvGrid.conv(out, in, pa, g, ep, k);
             return;
         }
         int mg = g.outChannels / g.group;

@@ -1,0 +1,475 @@
+package org.helu4j.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.helu4j.kernel.Gemm.Act;
+import org.helu4j.kernel.Gemm.Epilogue;
+
+/**
+ * A 2-D convolution computed directly on the grid of its zero-padded input, for {@link Conv}.
+ *
+ * <p>The input is copied once into planes padded on every side and split by phase: with strides (sH, sW), padded
+ * row y and column x go to phase plane (y mod sH, x mod sW) at (y / sH, x / sW), each phase plane {@code QW}
+ * columns wide (unit strides: one phase, the padded plane itself). On that grid, output (oh, ow) sits at
+ * {@code oh·QW + ow}, and tap (kh, kw) of input channel c, for every output, is one phase plane shifted by a
+ * constant: row r of the im2col matrix is the padded input read from one offset. The micro-kernel is {@link Gemm}'s register tile (4 weight rows × 3 vectors of grid columns)
+ * with B read through that offset table instead of from a packed panel, so the input is never expanded. The
+ * price is {@code PW - outW} extra columns per output row (and the grid rounded up to whole tiles), computed and
+ * dropped when the grid is compacted into NCHW; the residual and the activation are applied in that same pass
+ * when the tile could not apply them.
+ */
+final class ConvGrid {
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final int L = Vectors.LANES;
+    private static final int MR = Gemm.MR, NR = Gemm.NR;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
+    private static final int SLOT_STAGE = 0, SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
+
+    private ConvGrid() {
+    }
+
+    /** 2-D (or 3-D with depth 1) and not a plain 1×1 (a GEMM on the input itself): the case this path covers. */
+    static boolean applies(ConvGeometry g) {
+        if (g.kD != 1 || g.inD != 1 || g.outD != 1 || g.isPointwise() || g.outH <= 0 || g.outW <= 0) {
+            return false;
+        }
+        long ph = (g.outH - 1L) * g.strideH + (g.kH - 1L) * g.dilH + 1;
+        long pw = (g.outW - 1L) * g.strideW + (g.kW - 1L) * g.dilW + 1;
+        long channel = g.strideH * g.strideW * ((ph + g.strideH - 1) / g.strideH) * ((pw + g.strideW - 1) / g.strideW);
+        return (long) g.inChannels / g.group * channel < Integer.MAX_VALUE;  // tap offsets are ints
+    }
+
+    /** Where the padded, phase-split input and the output grid put things (one per thread, reset per call). */
+    private static final class Layout {
+        /** Padded extent; phase plane extent (H, W); floats per phase plane and per input channel. */
+        int ph, pw, qh, qw;
+        long phase, channel;
+        /** Bit f set: some tap reads row (column) phase f; the others are never read (a 1×1 with a stride). */
+        long rowPhases, colPhases;
+
+        Layout set(ConvGeometry g) {
+            ph = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH + 1;
+            pw = (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW + 1;
+            qh = (ph + g.strideH - 1) / g.strideH;
+            qw = (pw + g.strideW - 1) / g.strideW;
+            phase = (long) qh * qw;
+            channel = (long) g.strideH * g.strideW * phase;
+            rowPhases = phasesRead(g.kH, g.dilH, g.strideH);
+            colPhases = phasesRead(g.kW, g.dilW, g.strideW);
+            return this;
+        }
+
+        private static long phasesRead(int taps, int dil, int stride) {
+            long bits = 0;
+            for (int t = 0; t < taps && stride < 64; t++) {
+                bits |= 1L << ((long) t * dil % stride);
+            }
+            return stride < 64 ? bits : -1L;
+        }
+
+        /** True when some tap reads phase plane (fy, fx). */
+        boolean reads(int fy, int fx) {
+            return (rowPhases >>> fy & 1) != 0 && (colPhases >>> fx & 1) != 0;
+        }
+
+        /** Float offset, from its channel's start, of padded (y, x). */
+        long at(ConvGeometry g, long y, long x) {
+            return ((y % g.strideH) * g.strideW + x % g.strideW) * phase + y / g.strideH * qw + x / g.strideW;
+        }
+    }
+
+    /** True when the tile applies the whole epilogue but the residual: a bias per channel and at most a clamp. */
+    private static boolean inTile(Epilogue ep) {
+        return ep.inRegisters() && (ep.bias() == null || ep.biasColStride() == 0);
+    }
+
+    /** out = epilogue(conv(in, w)), with w {@link Conv#packWeights packed} in {@code pa}; k rows per group. */
+    static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
+        Tasks job = TASKS.get();
+        Layout l = job.layout.set(g);
+        long planes = (long) g.batch * g.inChannels;
+        long gridCols = (long) (g.outH - 1) * l.qw + g.outW;
+        // Panels of 3 vectors, or of 2 when that rounds the grid up less (a 7×7 map's 61 columns: 64, not 96).
+        int panelCols = roundUp(gridCols, 2 * L) < roundUp(gridCols, 3 * L) ? 2 * L : 3 * L;
+        int panels = (int) ((gridCols + panelCols - 1) / panelCols);
+        long ldg = (long) panels * panelCols;
+        // Tiles past the grid's last column read at most ldg - gridCols past the last channel (the last real
+        // column's widest tap is inside it); a vector more for the splitting's masked stores.
+        long slack = ldg - gridCols + 2L * L;
+        MemorySegment padded = Scratch.get(SLOT_PADDED, (planes * l.channel + slack) * Float.BYTES);
+        pad(padded, in, g, l, planes, slack);
+        MemorySegment grid = Scratch.get(SLOT_GRID, (long) g.batch * g.outChannels * ldg * Float.BYTES);
+        int mg = g.outChannels / g.group;
+        int strips = (mg + MR - 1) / MR;
+        int units = g.batch * g.group * panels;
+        int want = Parallel.tasksFor((long) g.batch * g.outChannels * gridCols * k, Integer.MAX_VALUE);
+        int tasks = Math.min(units, want <= 1 ? 1 : 4 * want);
+        job.set(grid, padded, pa, g, ep, k, ldg, panelCols, panels, strips, units, tasks);
+        try {
+            if (tasks == 1) {
+                job.run(0);
+            } else {
+                Parallel.forEach(tasks, job);
+            }
+        } finally {
+            job.set(null, null, null, null, null, 0, 0, 0, 0, 0, 0, 0);
+        }
+        compact(out, grid, g, l.qw, ldg, ep);
+    }
+
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /**
+     * A call's arguments and its tap offset table, reused per calling thread so that a call allocates nothing;
+     * task t computes units [t·units/tasks, (t+1)·units/tasks), a unit being one panel of one image and group.
+     */
+    private static final class Tasks implements Parallel.Body {
+        private MemorySegment grid, padded, pa;
+        private ConvGeometry g;
+        private Epilogue ep;
+        private int k, panelCols, panels, strips, units, tasks;
+        private final Layout layout = new Layout();
+        private long ldg;
+        private int[] offsets = new int[0];
+
+        void set(MemorySegment grid, MemorySegment padded, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+                long ldg, int panelCols, int panels, int strips, int units, int tasks) {
+            this.grid = grid;
+            this.padded = padded;
+            this.pa = pa;
+            this.g = g;
+            this.ep = ep;
+            this.k = k;
+            this.ldg = ldg;
+            this.panelCols = panelCols;
+            this.panels = panels;
+            this.strips = strips;
+            this.units = units;
+            this.tasks = tasks;
+            if (g != null) {
+                fillOffsets();
+            }
+        }
+
+        /** Row r = (c, kh, kw) of the im2col matrix starts at padded float {@code offsets[r]} of the group's input. */
+        private void fillOffsets() {
+            if (offsets.length < k) {
+                offsets = new int[k];
+            }
+            int r = 0;
+            for (int c = 0; c < g.inChannels / g.group; c++) {
+                for (int kh = 0; kh < g.kH; kh++) {
+                    for (int kw = 0; kw < g.kW; kw++) {
+                        offsets[r++] = (int) (c * layout.channel + layout.at(g, (long) kh * g.dilH, (long) kw * g.dilW));
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void run(int t) {
+            int u0 = (int) ((long) units * t / tasks);
+            int u1 = (int) ((long) units * (t + 1) / tasks);
+            for (int u = u0; u < u1; u++) {
+                unit(u);
+            }
+        }
+
+        /** All strips of one panel: the panel's input stays in L1 while the weight strips pass over it. */
+        private void unit(int u) {
+            int q = u % panels;
+            int grp = u / panels % g.group;
+            int b = u / panels / g.group;
+            int mg = g.outChannels / g.group;
+            int cg = g.inChannels / g.group;
+            long bByte = (((long) b * g.inChannels + (long) grp * cg) * layout.channel + (long) q * panelCols) * Float.BYTES;
+            long aBase = (long) grp * Gemm.packedASize(mg, k);
+            boolean clamp = ep.residual() == null && inTile(ep) && ep.act() != Act.NONE;
+            float lo = ep.clampLow(), hi = ep.clampHigh();
+            for (int s = 0; s < strips; s++) {
+                int row = s * MR;
+                int h = Math.min(MR, mg - row);
+                int channel = grp * mg + row;
+                long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
+                long cByte = (((long) b * g.outChannels + channel) * ldg + (long) q * panelCols) * Float.BYTES;
+                float b0 = bias(channel, h, 0), b1 = bias(channel, h, 1), b2 = bias(channel, h, 2), b3 = bias(channel, h, 3);
+                MemorySegment c = grid;
+                long cAt = cByte, rowBytes = ldg * Float.BYTES;
+                if (h < MR) {
+                    // A last strip of fewer rows: computed whole (its packed rows are zeros) in a tile of its own.
+                    c = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
+                    cAt = 0;
+                    rowBytes = (long) panelCols * Float.BYTES;
+                }
+                if (panelCols == NR) {
+                    tile(pa, aByte, padded, bByte, offsets, k, c, cAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+                } else {
+                    tile2(pa, aByte, padded, bByte, offsets, k, c, cAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+                }
+                for (int r = 0; c != grid && r < h; r++) {
+                    MemorySegment.copy(c, r * rowBytes, grid, cByte + r * ldg * Float.BYTES, rowBytes);
+                }
+            }
+        }
+
+        /** The value row r of a strip starts from: its channel's bias (0 without one, or past the strip's end). */
+        private float bias(int channel, int h, int r) {
+            MemorySegment bias = ep.bias();
+            if (bias == null || r >= h || !inTile(ep)) {
+                return 0f;
+            }
+            return bias.getAtIndex(FL, ep.biasOff() + (channel + r) * ep.biasRowStride());
+        }
+    }
+
+    // ---- the hot spot: Gemm's MR×NRV register tile, B read at an offset per k step ----
+    // Written out in one method for the reasons given at Gemm's tile (a vector crossing a call is boxed; a big
+    // method may never reach C2). The accumulators start at the row's bias and stay in registers for all of k.
+    private static void tile(MemorySegment a, long aByte, MemorySegment b, long bByte, int[] off, int k,
+            MemorySegment c, long cByte, long rowBytes, float bias0, float bias1, float bias2, float bias3,
+            boolean clamp, float lo, float hi) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00 = FloatVector.broadcast(F, bias0), c01 = c00, c02 = c00;
+        FloatVector c10 = FloatVector.broadcast(F, bias1), c11 = c10, c12 = c10;
+        FloatVector c20 = FloatVector.broadcast(F, bias2), c21 = c20, c22 = c20;
+        FloatVector c30 = FloatVector.broadcast(F, bias3), c31 = c30, c32 = c30;
+        long ap = aByte;
+        for (int p = 0; p < k; p++, ap += MR * Float.BYTES) {
+            long bp = bByte + ((long) off[p] << 2);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+        }
+        if (clamp) {
+            // ReLU and HeLU share this forward: one branch-free max per accumulator, still in registers.
+            FloatVector z = FloatVector.broadcast(F, lo);
+            c00 = c00.max(z); c01 = c01.max(z); c02 = c02.max(z); c10 = c10.max(z); c11 = c11.max(z); c12 = c12.max(z);
+            c20 = c20.max(z); c21 = c21.max(z); c22 = c22.max(z); c30 = c30.max(z); c31 = c31.max(z); c32 = c32.max(z);
+            if (hi != Float.POSITIVE_INFINITY) {  // ReLU6 / Clip
+                z = FloatVector.broadcast(F, hi);
+                c00 = c00.min(z); c01 = c01.min(z); c02 = c02.min(z); c10 = c10.min(z); c11 = c11.min(z); c12 = c12.min(z);
+                c20 = c20.min(z); c21 = c21.min(z); c22 = c22.min(z); c30 = c30.min(z); c31 = c31.min(z); c32 = c32.min(z);
+            }
+        }
+        long c1 = cByte + rowBytes, c2 = c1 + rowBytes, c3 = c2 + rowBytes;
+        c00.intoMemorySegment(c, cByte, NO);
+        c01.intoMemorySegment(c, cByte + vb, NO);
+        c02.intoMemorySegment(c, cByte + 2 * vb, NO);
+        c10.intoMemorySegment(c, c1, NO);
+        c11.intoMemorySegment(c, c1 + vb, NO);
+        c12.intoMemorySegment(c, c1 + 2 * vb, NO);
+        c20.intoMemorySegment(c, c2, NO);
+        c21.intoMemorySegment(c, c2 + vb, NO);
+        c22.intoMemorySegment(c, c2 + 2 * vb, NO);
+        c30.intoMemorySegment(c, c3, NO);
+        c31.intoMemorySegment(c, c3 + vb, NO);
+        c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /** {@link #tile} two vectors wide: 4 × 2 accumulators, for grids that 3-vector panels would round up more. */
+    private static void tile2(MemorySegment a, long aByte, MemorySegment b, long bByte, int[] off, int k,
+            MemorySegment c, long cByte, long rowBytes, float bias0, float bias1, float bias2, float bias3,
+            boolean clamp, float lo, float hi) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00 = FloatVector.broadcast(F, bias0), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(F, bias1), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(F, bias2), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(F, bias3), c31 = c30;
+        long ap = aByte;
+        for (int p = 0; p < k; p++, ap += MR * Float.BYTES) {
+            long bp = bByte + ((long) off[p] << 2);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+        }
+        if (clamp) {
+            FloatVector z = FloatVector.broadcast(F, lo);
+            c00 = c00.max(z); c01 = c01.max(z); c10 = c10.max(z); c11 = c11.max(z);
+            c20 = c20.max(z); c21 = c21.max(z); c30 = c30.max(z); c31 = c31.max(z);
+            if (hi != Float.POSITIVE_INFINITY) {
+                z = FloatVector.broadcast(F, hi);
+                c00 = c00.min(z); c01 = c01.min(z); c10 = c10.min(z); c11 = c11.min(z);
+                c20 = c20.min(z); c21 = c21.min(z); c30 = c30.min(z); c31 = c31.min(z);
+            }
+        }
+        long c1 = cByte + rowBytes, c2 = c1 + rowBytes, c3 = c2 + rowBytes;
+        c00.intoMemorySegment(c, cByte, NO);
+        c01.intoMemorySegment(c, cByte + vb, NO);
+        c10.intoMemorySegment(c, c1, NO);
+        c11.intoMemorySegment(c, c1 + vb, NO);
+        c20.intoMemorySegment(c, c2, NO);
+        c21.intoMemorySegment(c, c2 + vb, NO);
+        c30.intoMemorySegment(c, c3, NO);
+        c31.intoMemorySegment(c, c3 + vb, NO);
+    }
+
+    private static long roundUp(long n, long to) {
+        return (n + to - 1) / to * to;
+    }
+
+    /**
+     * Copies every input plane into its zeroed channel of padded, phase-split planes, then zeroes the slack. With a
+     * W stride, a vector of an input row is split into its W phases by compressing every sW-th lane. Phases no tap
+     * reads are skipped. (Divisions stay out of the row loop: they cost more than the copying.)
+     */
+    private static void pad(MemorySegment padded, MemorySegment in, ConvGeometry g, Layout l, long planes,
+            long slack) {
+        FloatVector z = FloatVector.zero(F);
+        int rows = Math.min(g.inH, l.ph - g.padH);
+        int width = Math.min(g.inW, l.pw - g.padW);
+        for (long c = 0; c < planes; c++) {
+            long dst = c * l.channel;
+            long src = c * g.inH * g.inW;
+            for (int fy = 0; fy < g.strideH; fy++) {
+                for (int fx = 0; fx < g.strideW; fx++) {
+                    if (l.reads(fy, fx)) {
+                        long plane = dst + ((long) fy * g.strideW + fx) * l.phase;
+                        fill(padded, plane, l.phase, z);
+                        if (width > 0) {
+                            phase(padded, plane, in, src, g, l, fy, fx, rows, width);
+                        }
+                    }
+                }
+            }
+        }
+        fill(padded, planes * l.channel, slack, z);
+    }
+
+    /**
+     * Phase plane (fy, fx) of one channel from the input plane at {@code src}: the input rows of row phase fy, in
+     * order. With a W stride each vector of a row is compressed to its phase-fx lanes and stored whole: the zeros
+     * compress leaves above them land on later columns, rows or planes of this channel, which are written after,
+     * or on padding, which is zero anyway (and on the slack past the last channel).
+     */
+    private static void phase(MemorySegment padded, long plane, MemorySegment in, long src, ConvGeometry g,
+            Layout l, int fy, int fx, int rows, int width) {
+        int s = g.strideW;
+        int r0 = Math.floorMod(fy - g.padH, g.strideH);  // the first input row of row phase fy
+        int x0 = Math.floorMod(fx - g.padW, s);          // the first input column of column phase fx
+        long to = plane + (long) (r0 + g.padH) / g.strideH * l.qw + (x0 + g.padW) / s;
+        if (s == 1) {
+            for (int r = r0; r < rows; r += g.strideH, to += l.qw) {
+                MemorySegment.copy(in, (src + (long) r * g.inW) * Float.BYTES, padded, to * Float.BYTES,
+                        (long) width * Float.BYTES);
+            }
+            return;
+        }
+        int perVector = (L + s - 1) / s;
+        int step = s * perVector;
+        long starts = 0;
+        for (int i = 0; i < L; i += s) {
+            starts |= 1L << i;
+        }
+        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+        // Per row: `full` vectors whose picked lanes are all inside the row, then at most one that is cut.
+        int inside = width - 1 - x0 - s * (perVector - 1);
+        int full = inside < 0 ? 0 : inside / step + 1;
+        boolean cut = x0 + (long) full * step < width;
+        int vectors = full + (cut ? 1 : 0);
+        long lastLoadEnd = (long) (x0 + (vectors - 1) * step + L) * Float.BYTES;
+        long inBytes = in.byteSize();
+        MemorySegment stage = null;
+        for (int r = r0; r < rows; r += g.strideH, to += l.qw) {
+            long from = (src + (long) r * g.inW + x0) * Float.BYTES;
+            long at = to * Float.BYTES;
+            if (from - (long) x0 * Float.BYTES + lastLoadEnd <= inBytes) {
+                for (int i = 0; i < full; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
+                    FloatVector.fromMemorySegment(F, in, from, NO).compress(pick).intoMemorySegment(padded, at, NO);
+                }
+                if (cut) {
+                    // Lanes past the row (the next row's first columns) are zeroed: they would land on padding.
+                    FloatVector v = FloatVector.fromMemorySegment(F, in, from, NO);
+                    v.blend(0f, F.indexInRange(x0 + full * step, width).not()).compress(pick)
+                            .intoMemorySegment(padded, at, NO);
+                }
+                continue;
+            }
+            // The input's last rows: each vector staged through scratch, since a masked load at a segment's end is
+            // not intrinsified (microseconds per load).
+            if (stage == null) {
+                stage = Scratch.get(SLOT_STAGE, (long) L * Float.BYTES);
+            }
+            for (int i = 0; i < vectors; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
+                int x = x0 + i * step;
+                long n = Math.min(L, width - x);
+                MemorySegment.copy(in, from, stage, 0, n * Float.BYTES);
+                FloatVector v = FloatVector.fromMemorySegment(F, stage, 0, NO);
+                v.blend(0f, F.indexInRange(x, width).not()).compress(pick).intoMemorySegment(padded, at, NO);
+            }
+        }
+    }
+
+    private static void fill(MemorySegment s, long at, long n, FloatVector z) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            z.intoMemorySegment(s, (at + i) * Float.BYTES, NO);
+        }
+        for (; i < n; i++) {
+            s.setAtIndex(FL, at + i, 0f);
+        }
+    }
+
+    /**
+     * out[b, m, oh, ow] = grid[b, m, oh·pw + ow] (pw: the grid's row pitch), dropping the padding columns, with what the tile left undone:
+     * a residual and a clamp are applied on the way, any other epilogue as a pass over the result.
+     */
+    private static void compact(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg, Epilogue ep) {
+        long rowsOut = (long) g.batch * g.outChannels;
+        long p = g.outSpatial();
+        MemorySegment res = ep.residual();
+        if (!inTile(ep)) {
+            for (long r = 0; r < rowsOut; r++) {
+                for (int oh = 0; oh < g.outH; oh++) {
+                    MemorySegment.copy(grid, (r * ldg + (long) oh * pw) * Float.BYTES, out,
+                            (r * p + (long) oh * g.outW) * Float.BYTES, (long) g.outW * Float.BYTES);
+                }
+            }
+            for (int b = 0; b < g.batch; b++) {
+                Gemm.applyEpilogue(out, (long) b * g.outChannels * p, p, g.outChannels, (int) p, ep);
+            }
+            return;
+        }
+        boolean clamp = res != null && ep.act() != Act.NONE;
+        FloatVector lo = FloatVector.broadcast(F, ep.clampLow()), hi = FloatVector.broadcast(F, ep.clampHigh());
+        for (long r = 0; r < rowsOut; r++) {
+            for (int oh = 0; oh < g.outH; oh++) {
+                long src = (r * ldg + (long) oh * pw) * Float.BYTES;
+                long dst = (r * p + (long) oh * g.outW) * Float.BYTES;
+                if (res == null) {
+                    MemorySegment.copy(grid, src, out, dst, (long) g.outW * Float.BYTES);
+                    continue;
+                }
+                for (int j = 0; j < g.outW; j += L) {
+                    VectorMask<Float> m = F.indexInRange(j, g.outW);
+                    long o = (long) j * Float.BYTES;
+                    FloatVector v = FloatVector.fromMemorySegment(F, grid, src + o, NO, m)
+                            .add(FloatVector.fromMemorySegment(F, res, dst + o, NO, m));
+                    if (clamp) {
+                        v = v.max(lo).min(hi);
+                    }
+                    v.intoMemorySegment(out, dst + o, NO, m);
+                }
+            }
+        }
+    }
+}
