@@ -179,13 +179,15 @@ public final class Conv {
                 pa, grp * Gemm.packedASize(mg, k), s0, s1, panel, 0, 0, panels, k, ep);
     }
 
-    /** {@link DepthwiseConv} applies a bias and ReLU itself; anything more runs as a pass over its output. */
+    /** {@link DepthwiseConv} applies a bias and a clamp (ReLU, ReLU6, Clip) itself; anything more runs as a pass. */
     private static void depthwise(MemorySegment out, MemorySegment in, MemorySegment w, ConvGeometry g, Epilogue ep) {
-        boolean own = ep.alpha() == 1f && ep.residual() == null && (ep.act() == Gemm.Act.NONE || ep.relu())
+        boolean clampOnly = ep.act() == Gemm.Act.NONE || ep.act() == Gemm.Act.RELU || ep.act() == Gemm.Act.CLIP;
+        boolean own = ep.alpha() == 1f && ep.residual() == null && clampOnly
                 && (ep.bias() == null || ep.beta() == 1f && ep.biasRowStride() == 1 && ep.biasColStride() == 0
                         && ep.biasOff() == 0);
         if (own) {
-            DepthwiseConv.conv(out, in, w, ep.bias(), g, ep.relu());
+            float lo = ep.act() == Gemm.Act.NONE ? Float.NEGATIVE_INFINITY : ep.clampLow();
+            DepthwiseConv.conv(out, in, w, ep.bias(), g, lo, ep.clampHigh());
             return;
         }
         DepthwiseConv.conv(out, in, w, null, g, false);

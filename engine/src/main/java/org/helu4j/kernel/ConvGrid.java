@@ -10,17 +10,12 @@ import org.helu4j.kernel.Gemm.Act;
 import org.helu4j.kernel.Gemm.Epilogue;
 
 /**
- * A 2-D convolution computed directly on the grid of its zero-padded input, for {@link Conv}.
- *
- * <p>The input is copied once into planes padded on every side and split by phase: with strides (sH, sW), padded
- * row y and column x go to phase plane (y mod sH, x mod sW) at (y / sH, x / sW), each phase plane {@code QW}
- * columns wide (unit strides: one phase, the padded plane itself). On that grid, output (oh, ow) sits at
- * {@code oh·QW + ow}, and tap (kh, kw) of input channel c, for every output, is one phase plane shifted by a
- * constant: row r of the im2col matrix is the padded input read from one offset. The micro-kernel is {@link Gemm}'s register tile (4 weight rows × 3 vectors of grid columns)
- * with B read through that offset table instead of from a packed panel, so the input is never expanded. The
- * price is {@code PW - outW} extra columns per output row (and the grid rounded up to whole tiles), computed and
- * dropped when the grid is compacted into NCHW; the residual and the activation are applied in that same pass
- * when the tile could not apply them.
+ * A 2-D convolution computed directly on the grid of its zero-padded, phase-split input ({@link PaddedPhases}), for
+ * {@link Conv}. Row r = (c, kh, kw) of the im2col matrix is that input read from one offset, so the micro-kernel,
+ * {@link Gemm}'s register tile (4 weight rows × 2 or 3 vectors of grid columns), reads B through a table of those
+ * offsets instead of from a packed panel, and the input is never expanded. The price is {@code qw - outW} extra
+ * columns per output row (and the grid rounded up to whole tiles), computed and dropped when the grid is compacted
+ * into NCHW; the residual, and an activation the tile cannot apply, are applied in that same pass.
  */
 final class ConvGrid {
     private static final VectorSpecies<Float> F = Vectors.F;
@@ -28,7 +23,7 @@ final class ConvGrid {
     private static final int MR = Gemm.MR, NR = Gemm.NR;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
-    private static final int SLOT_STAGE = 0, SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
+    private static final int SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
 
     private ConvGrid() {
     }
@@ -44,45 +39,6 @@ final class ConvGrid {
         return (long) g.inChannels / g.group * channel < Integer.MAX_VALUE;  // tap offsets are ints
     }
 
-    /** Where the padded, phase-split input and the output grid put things (one per thread, reset per call). */
-    private static final class Layout {
-        /** Padded extent; phase plane extent (H, W); floats per phase plane and per input channel. */
-        int ph, pw, qh, qw;
-        long phase, channel;
-        /** Bit f set: some tap reads row (column) phase f; the others are never read (a 1×1 with a stride). */
-        long rowPhases, colPhases;
-
-        Layout set(ConvGeometry g) {
-            ph = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH + 1;
-            pw = (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW + 1;
-            qh = (ph + g.strideH - 1) / g.strideH;
-            qw = (pw + g.strideW - 1) / g.strideW;
-            phase = (long) qh * qw;
-            channel = (long) g.strideH * g.strideW * phase;
-            rowPhases = phasesRead(g.kH, g.dilH, g.strideH);
-            colPhases = phasesRead(g.kW, g.dilW, g.strideW);
-            return this;
-        }
-
-        private static long phasesRead(int taps, int dil, int stride) {
-            long bits = 0;
-            for (int t = 0; t < taps && stride < 64; t++) {
-                bits |= 1L << ((long) t * dil % stride);
-            }
-            return stride < 64 ? bits : -1L;
-        }
-
-        /** True when some tap reads phase plane (fy, fx). */
-        boolean reads(int fy, int fx) {
-            return (rowPhases >>> fy & 1) != 0 && (colPhases >>> fx & 1) != 0;
-        }
-
-        /** Float offset, from its channel's start, of padded (y, x). */
-        long at(ConvGeometry g, long y, long x) {
-            return ((y % g.strideH) * g.strideW + x % g.strideW) * phase + y / g.strideH * qw + x / g.strideW;
-        }
-    }
-
     /** True when the tile applies the whole epilogue but the residual: a bias per channel and at most a clamp. */
     private static boolean inTile(Epilogue ep) {
         return ep.inRegisters() && (ep.bias() == null || ep.biasColStride() == 0);
@@ -91,9 +47,9 @@ final class ConvGrid {
     /** out = epilogue(conv(in, w)), with w {@link Conv#packWeights packed} in {@code pa}; k rows per group. */
     static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
         Tasks job = TASKS.get();
-        Layout l = job.layout.set(g);
+        PaddedPhases l = job.layout.set(g);
         long planes = (long) g.batch * g.inChannels;
-        long gridCols = (long) (g.outH - 1) * l.qw + g.outW;
+        long gridCols = l.gridCols(g);
         // Panels of 3 vectors, or of 2 when that rounds the grid up less (a 7×7 map's 61 columns: 64, not 96).
         int panelCols = roundUp(gridCols, 2 * L) < roundUp(gridCols, 3 * L) ? 2 * L : 3 * L;
         int panels = (int) ((gridCols + panelCols - 1) / panelCols);
@@ -102,7 +58,7 @@ final class ConvGrid {
         // column's widest tap is inside it); a vector more for the splitting's masked stores.
         long slack = ldg - gridCols + 2L * L;
         MemorySegment padded = Scratch.get(SLOT_PADDED, (planes * l.channel + slack) * Float.BYTES);
-        pad(padded, in, g, l, planes, slack);
+        l.copy(padded, in, g, planes, slack);
         MemorySegment grid = Scratch.get(SLOT_GRID, (long) g.batch * g.outChannels * ldg * Float.BYTES);
         int mg = g.outChannels / g.group;
         int strips = (mg + MR - 1) / MR;
@@ -133,7 +89,7 @@ final class ConvGrid {
         private ConvGeometry g;
         private Epilogue ep;
         private int k, panelCols, panels, strips, units, tasks;
-        private final Layout layout = new Layout();
+        private final PaddedPhases layout = new PaddedPhases();
         private long ldg;
         private int[] offsets = new int[0];
 
@@ -165,7 +121,7 @@ final class ConvGrid {
             for (int c = 0; c < g.inChannels / g.group; c++) {
                 for (int kh = 0; kh < g.kH; kh++) {
                     for (int kw = 0; kw < g.kW; kw++) {
-                        offsets[r++] = (int) (c * layout.channel + layout.at(g, (long) kh * g.dilH, (long) kw * g.dilW));
+                        offsets[r++] = (int) (c * layout.channel + layout.tap(g, kh, kw));
                     }
                 }
             }
@@ -325,108 +281,6 @@ final class ConvGrid {
 
     private static long roundUp(long n, long to) {
         return (n + to - 1) / to * to;
-    }
-
-    /**
-     * Copies every input plane into its zeroed channel of padded, phase-split planes, then zeroes the slack. With a
-     * W stride, a vector of an input row is split into its W phases by compressing every sW-th lane. Phases no tap
-     * reads are skipped. (Divisions stay out of the row loop: they cost more than the copying.)
-     */
-    private static void pad(MemorySegment padded, MemorySegment in, ConvGeometry g, Layout l, long planes,
-            long slack) {
-        FloatVector z = FloatVector.zero(F);
-        int rows = Math.min(g.inH, l.ph - g.padH);
-        int width = Math.min(g.inW, l.pw - g.padW);
-        for (long c = 0; c < planes; c++) {
-            long dst = c * l.channel;
-            long src = c * g.inH * g.inW;
-            for (int fy = 0; fy < g.strideH; fy++) {
-                for (int fx = 0; fx < g.strideW; fx++) {
-                    if (l.reads(fy, fx)) {
-                        long plane = dst + ((long) fy * g.strideW + fx) * l.phase;
-                        fill(padded, plane, l.phase, z);
-                        if (width > 0) {
-                            phase(padded, plane, in, src, g, l, fy, fx, rows, width);
-                        }
-                    }
-                }
-            }
-        }
-        fill(padded, planes * l.channel, slack, z);
-    }
-
-    /**
-     * Phase plane (fy, fx) of one channel from the input plane at {@code src}: the input rows of row phase fy, in
-     * order. With a W stride each vector of a row is compressed to its phase-fx lanes and stored whole: the zeros
-     * compress leaves above them land on later columns, rows or planes of this channel, which are written after,
-     * or on padding, which is zero anyway (and on the slack past the last channel).
-     */
-    private static void phase(MemorySegment padded, long plane, MemorySegment in, long src, ConvGeometry g,
-            Layout l, int fy, int fx, int rows, int width) {
-        int s = g.strideW;
-        int r0 = Math.floorMod(fy - g.padH, g.strideH);  // the first input row of row phase fy
-        int x0 = Math.floorMod(fx - g.padW, s);          // the first input column of column phase fx
-        long to = plane + (long) (r0 + g.padH) / g.strideH * l.qw + (x0 + g.padW) / s;
-        if (s == 1) {
-            for (int r = r0; r < rows; r += g.strideH, to += l.qw) {
-                MemorySegment.copy(in, (src + (long) r * g.inW) * Float.BYTES, padded, to * Float.BYTES,
-                        (long) width * Float.BYTES);
-            }
-            return;
-        }
-        int perVector = (L + s - 1) / s;
-        int step = s * perVector;
-        long starts = 0;
-        for (int i = 0; i < L; i += s) {
-            starts |= 1L << i;
-        }
-        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
-        // Per row: `full` vectors whose picked lanes are all inside the row, then at most one that is cut.
-        int inside = width - 1 - x0 - s * (perVector - 1);
-        int full = inside < 0 ? 0 : inside / step + 1;
-        boolean cut = x0 + (long) full * step < width;
-        int vectors = full + (cut ? 1 : 0);
-        long lastLoadEnd = (long) (x0 + (vectors - 1) * step + L) * Float.BYTES;
-        long inBytes = in.byteSize();
-        MemorySegment stage = null;
-        for (int r = r0; r < rows; r += g.strideH, to += l.qw) {
-            long from = (src + (long) r * g.inW + x0) * Float.BYTES;
-            long at = to * Float.BYTES;
-            if (from - (long) x0 * Float.BYTES + lastLoadEnd <= inBytes) {
-                for (int i = 0; i < full; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
-                    FloatVector.fromMemorySegment(F, in, from, NO).compress(pick).intoMemorySegment(padded, at, NO);
-                }
-                if (cut) {
-                    // Lanes past the row (the next row's first columns) are zeroed: they would land on padding.
-                    FloatVector v = FloatVector.fromMemorySegment(F, in, from, NO);
-                    v.blend(0f, F.indexInRange(x0 + full * step, width).not()).compress(pick)
-                            .intoMemorySegment(padded, at, NO);
-                }
-                continue;
-            }
-            // The input's last rows: each vector staged through scratch, since a masked load at a segment's end is
-            // not intrinsified (microseconds per load).
-            if (stage == null) {
-                stage = Scratch.get(SLOT_STAGE, (long) L * Float.BYTES);
-            }
-            for (int i = 0; i < vectors; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
-                int x = x0 + i * step;
-                long n = Math.min(L, width - x);
-                MemorySegment.copy(in, from, stage, 0, n * Float.BYTES);
-                FloatVector v = FloatVector.fromMemorySegment(F, stage, 0, NO);
-                v.blend(0f, F.indexInRange(x, width).not()).compress(pick).intoMemorySegment(padded, at, NO);
-            }
-        }
-    }
-
-    private static void fill(MemorySegment s, long at, long n, FloatVector z) {
-        long i = 0;
-        for (; i + L <= n; i += L) {
-            z.intoMemorySegment(s, (at + i) * Float.BYTES, NO);
-        }
-        for (; i < n; i++) {
-            s.setAtIndex(FL, at + i, 0f);
-        }
     }
 
     /**

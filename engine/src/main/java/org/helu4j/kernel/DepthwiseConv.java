@@ -19,8 +19,8 @@ import org.helu4j.kernel.ref.ConvRef;
  */
 public final class DepthwiseConv {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-    /** Scratch slot of the padded plane (the stride-1 grid's slot; the two never run in one call). */
-    private static final int SLOT_PADDED = 6;
+    /** Scratch slots of the padded plane and its output grid (ConvGrid's; the two never run in one call). */
+    private static final int SLOT_PADDED = 6, SLOT_GRID = 7;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
     private DepthwiseConv() {
@@ -29,24 +29,37 @@ public final class DepthwiseConv {
     /** Same contract as {@link Conv#conv} for a geometry with {@code group == inChannels}. */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, boolean relu) {
+        conv(out, in, w, bias, g, relu ? 0f : Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * out = min(max(conv(in, w) + bias, lo), hi): ReLU is lo = 0, ReLU6 and Clip bound both sides, infinities
+     * leave the sum as it is.
+     */
+    public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, float lo, float hi) {
         if (g.group != g.inChannels) {
             throw new IllegalArgumentException("not a depthwise geometry: group " + g.group + ", C " + g.inChannels);
         }
         if (Vectors.SCALAR) {
-            ConvRef.conv(out, in, w, bias, g, relu);
+            ConvRef.conv(out, in, w, bias, g, false);
+            long n = (long) g.batch * g.outChannels * g.outSpatial();
+            for (long i = 0; i < n; i++) {
+                out.setAtIndex(F32, i, Math.min(Math.max(out.getAtIndex(F32, i), lo), hi));
+            }
             return;
         }
         int planes = g.batch * g.outChannels;
         int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes);
         if (tasks <= 1) {
-            planes(out, in, w, bias, g, relu, 0, planes);
+            planes(out, in, w, bias, g, lo, hi, 0, planes);
         } else {
             Tasks job = TASKS.get();
-            job.set(out, in, w, bias, g, relu, planes, tasks);
+            job.set(out, in, w, bias, g, lo, hi, planes, tasks);
             try {
                 Parallel.forEach(tasks, job);
             } finally {
-                job.set(null, null, null, null, null, false, 0, 0);
+                job.set(null, null, null, null, null, 0f, 0f, 0, 0);
             }
         }
     }
@@ -57,32 +70,33 @@ public final class DepthwiseConv {
     private static final class Tasks implements Parallel.Body {
         private MemorySegment out, in, w, bias;
         private ConvGeometry g;
-        private boolean relu;
+        private float lo, hi;
         private int planes, tasks;
 
         void set(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias, ConvGeometry g,
-                boolean relu, int planes, int tasks) {
+                float lo, float hi, int planes, int tasks) {
             this.out = out;
             this.in = in;
             this.w = w;
             this.bias = bias;
             this.g = g;
-            this.relu = relu;
+            this.lo = lo;
+            this.hi = hi;
             this.planes = planes;
             this.tasks = tasks;
         }
 
         @Override
         public void run(int t) {
-            planes(out, in, w, bias, g, relu, (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks));
+            planes(out, in, w, bias, g, lo, hi, (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks));
         }
     }
 
     /** Output planes [p0, p1), each one (image, output channel). */
     private static void planes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
-            ConvGeometry g, boolean relu, int p0, int p1) {
+            ConvGeometry g, float lo, float hi, int p0, int p1) {
         if (usesPadded(g)) {
-            paddedPlanes(out, in, w, bias, g, relu, p0, p1);
+            gridPlanes(out, in, w, bias, g, lo, hi, p0, p1);
             return;
         }
         int mult = g.outChannels / g.inChannels;
@@ -102,105 +116,135 @@ public final class DepthwiseConv {
                 for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
                     int ow = 0;
                     for (; ow < owLo; ow++) {
-                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
+                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, lo, hi);
                     }
                     for (; ow + LANES <= owHi; ow += LANES) {
-                        vector(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
+                        vector(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, lo, hi);
                     }
                     if (ow < owHi) {
-                        vectorTail(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu, owHi - ow);
+                        vectorTail(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, lo, hi, owHi - ow);
                         ow = owHi;
                     }
                     for (; ow < g.outW; ow++) {
-                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, relu);
+                        point(out, o + ow, in, inBase, w, wBase, z, g, od, oh, ow, lo, hi);
                     }
                 }
             }
         }
     }
 
-    /** 2-D with a W stride of at most 4 (the phases of one padded plane stay few): the padded path. */
+    /** 2-D (or 3-D of depth 1): the grid path. */
     static boolean usesPadded(ConvGeometry g) {
-        return g.kD == 1 && g.inD == 1 && g.outD == 1 && g.strideW <= 4 && g.outW > 0 && g.outH > 0;
+        return g.kD == 1 && g.inD == 1 && g.outD == 1 && g.outW > 0 && g.outH > 0;
+    }
+
+    private static final ThreadLocal<Grid> GRID = ThreadLocal.withInitial(Grid::new);
+
+    /** A thread's padded-input layout and tap offsets, reset per call so that a call allocates nothing. */
+    private static final class Grid {
+        final PaddedPhases layout = new PaddedPhases();
+        long[] taps = new long[0];
+
+        void set(ConvGeometry g) {
+            layout.set(g);
+            int n = g.kH * g.kW;
+            if (taps.length < n) {
+                taps = new long[n];
+            }
+            for (int kh = 0, t = 0; kh < g.kH; kh++) {
+                for (int kw = 0; kw < g.kW; kw++, t++) {
+                    taps[t] = layout.tap(g, kh, kw) * 4;
+                }
+            }
+        }
     }
 
     /**
-     * 2-D: each input plane is first copied into a zero-padded plane (thread-local scratch), split by column into
-     * {@code strideW} phases (phase f holds padded columns f, f + s, f + 2s, ...), so that for every tap the
-     * outputs of a row read one contiguous run of a phase. Every output row is then whole vectors with no border
-     * cases; the row's last vector is stored masked, and the lanes past it read padding or the next row, never
-     * stored.
+     * 2-D: each input plane is copied into a zero-padded, phase-split plane ({@link PaddedPhases}, thread-local
+     * scratch), on whose grid every tap, for all outputs of the plane, is one contiguous read from a fixed offset:
+     * the outputs are whole vectors with no border cases. A 3×3 window is one pass (nine loads, nine FMAs and one
+     * store per vector); other windows accumulate tap by tap on the grid, which stays in L1. The grid's extra
+     * columns are dropped when it is copied into the output plane.
      */
-    private static void paddedPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
-            ConvGeometry g, boolean relu, int p0, int p1) {
+    private static void gridPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, float lo, float hi, int p0, int p1) {
+        Grid state = GRID.get();
+        state.set(g);
+        PaddedPhases l = state.layout;
+        long[] off = state.taps;
         int mult = g.outChannels / g.inChannels;
-        int taps = g.kernelSize();
-        int s = g.strideW;
-        int pw = (g.outW - 1) * s + (g.kW - 1) * g.dilW + 1;
-        int ph = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH + 1;
-        int qw = (pw + s - 1) / s;
-        long phase = (long) ph * qw;
-        long size = s * phase + (long) (g.kW - 1) * g.dilW + 3L * LANES;
-        MemorySegment padded = Scratch.get(SLOT_PADDED, size * 4);
-        FloatVector zero = FloatVector.zero(F);
-        int rows = Math.min(g.inH, ph - g.padH);
-        int width = Math.min(g.inW, pw - g.padW);
+        int taps = g.kH * g.kW;
+        long cols = l.gridCols(g);
+        long end = (cols + LANES - 1) / LANES * LANES * 4;  // the grid in bytes, whole vectors
+        // The last vector's lanes past the grid read up to a vector past the channel's last tap.
+        long slack = end / 4 - cols + 2L * LANES;
+        MemorySegment padded = Scratch.get(SLOT_PADDED, (l.channel + slack) * 4);
+        MemorySegment grid = Scratch.get(SLOT_GRID, end);
+        PaddedPhases.fill(padded, l.channel, slack);
+        boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
         int lastIn = -1;
         for (int p = p0; p < p1; p++) {
             int b = p / g.outChannels;
             int m = p % g.outChannels;
             int inPlane = b * g.inChannels + m / mult;
             if (inPlane != lastIn) {
-                for (long i = 0; i + LANES <= size; i += LANES) {
-                    zero.intoMemorySegment(padded, i * 4, NO);
-                }
-                long src = (long) inPlane * g.inH * g.inW;
-                for (int r = 0; r < rows && width > 0; r++) {
-                    long from = src + (long) r * g.inW;
-                    long rowAt = (long) (g.padH + r) * qw;
-                    if (s == 1) {
-                        MemorySegment.copy(in, from * 4, padded, (rowAt + g.padW) * 4, (long) width * 4);
-                    } else {
-                        for (int c = 0; c < width; c++) {
-                            int pc = c + g.padW;
-                            padded.setAtIndex(F32, (pc % s) * phase + rowAt + pc / s, in.getAtIndex(F32, from + c));
-                        }
-                    }
-                }
+                l.copyChannel(padded, 0, in, (long) inPlane * g.inH * g.inW, g);
                 lastIn = inPlane;
             }
-            long wBase = (long) m * taps;
-            float z = bias == null ? 0f : bias.getAtIndex(F32, m);
-            long o = (long) p * g.outSpatial();
-            for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
-                for (int ow = 0; ow < g.outW; ow += LANES) {
-                    FloatVector acc = FloatVector.broadcast(F, z);
-                    for (int kh = 0; kh < g.kH; kh++) {
-                        long row = (long) (oh * g.strideH + kh * g.dilH) * qw + ow;
-                        long wt = wBase + (long) kh * g.kW;
-                        for (int kw = 0; kw < g.kW; kw++) {
-                            int col = kw * g.dilW;
-                            long at = (col % s) * phase + row + col / s;
-                            FloatVector x = FloatVector.fromMemorySegment(F, padded, at * 4, NO);
-                            acc = FloatVector.broadcast(F, w.getAtIndex(F32, wt + kw)).fma(x, acc);
+            long wt = (long) m * taps;
+            FloatVector z = FloatVector.broadcast(F, bias == null ? 0f : bias.getAtIndex(F32, m));
+            if (taps == 9) {
+                FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
+                FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
+                FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
+                FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
+                FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
+                FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
+                FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
+                FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
+                FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
+                long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
+                        o7 = off[7], o8 = off[8];
+                for (long at = 0; at < end; at += LANES * 4) {
+                    FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
+                    if (clamp) {
+                        acc = acc.max(lo).min(hi);
+                    }
+                    acc.intoMemorySegment(grid, at, NO);
+                }
+            } else {
+                for (int t = 0; t < taps; t++) {
+                    FloatVector wv = FloatVector.broadcast(F, w.getAtIndex(F32, wt + t));
+                    long o = off[t];
+                    boolean first = t == 0, last = t == taps - 1 && clamp;
+                    for (long at = 0; at < end; at += LANES * 4) {
+                        FloatVector acc = first ? z : FloatVector.fromMemorySegment(F, grid, at, NO);
+                        acc = FloatVector.fromMemorySegment(F, padded, at + o, NO).fma(wv, acc);
+                        if (last) {
+                            acc = acc.max(lo).min(hi);
                         }
-                    }
-                    if (relu) {
-                        acc = acc.max(0f);
-                    }
-                    if (ow + LANES <= g.outW) {
-                        acc.intoMemorySegment(out, (o + ow) * 4, NO);
-                    } else {
-                        acc.intoMemorySegment(out, (o + ow) * 4, NO, F.indexInRange(ow, g.outW));
+                        acc.intoMemorySegment(grid, at, NO);
                     }
                 }
+            }
+            long o = (long) p * g.outSpatial() * 4;
+            for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
+                MemorySegment.copy(grid, (long) oh * l.qw * 4, out, o, g.outW * 4L);
             }
         }
     }
 
     /** LANES outputs from ow on, all of whose W taps are inside the input. */
     private static void vector(MemorySegment out, long o, MemorySegment in, long inBase, MemorySegment w, long wBase,
-            float z, ConvGeometry g, int od, int oh, int ow, boolean relu) {
+            float z, ConvGeometry g, int od, int oh, int ow, float lo, float hi) {
         FloatVector acc = FloatVector.broadcast(F, z);
         for (int kd = 0; kd < g.kD; kd++) {
             int id = od * g.strideD - g.padD + kd * g.dilD;
@@ -220,12 +264,12 @@ public final class DepthwiseConv {
                 }
             }
         }
-        (relu ? acc.max(0f) : acc).intoMemorySegment(out, o * 4, NO);
+        acc.max(lo).min(hi).intoMemorySegment(out, o * 4, NO);
     }
 
     /** Like {@link #vector} for the last {@code n < LANES} such outputs of a row, with masked loads and store. */
     private static void vectorTail(MemorySegment out, long o, MemorySegment in, long inBase, MemorySegment w,
-            long wBase, float z, ConvGeometry g, int od, int oh, int ow, boolean relu, int n) {
+            long wBase, float z, ConvGeometry g, int od, int oh, int ow, float lo, float hi, int n) {
         VectorMask<Float> mask = F.indexInRange(0, n);
         FloatVector acc = FloatVector.broadcast(F, z);
         for (int kd = 0; kd < g.kD; kd++) {
@@ -246,12 +290,12 @@ public final class DepthwiseConv {
                 }
             }
         }
-        (relu ? acc.max(0f) : acc).intoMemorySegment(out, o * 4, NO, mask);
+        acc.max(lo).min(hi).intoMemorySegment(out, o * 4, NO, mask);
     }
 
     /** One output, with every tap checked against the input bounds. */
     private static void point(MemorySegment out, long o, MemorySegment in, long inBase, MemorySegment w, long wBase,
-            float z, ConvGeometry g, int od, int oh, int ow, boolean relu) {
+            float z, ConvGeometry g, int od, int oh, int ow, float lo, float hi) {
         float acc = z;
         for (int kd = 0; kd < g.kD; kd++) {
             int id = od * g.strideD - g.padD + kd * g.dilD;
@@ -273,6 +317,6 @@ public final class DepthwiseConv {
                 }
             }
         }
-        out.setAtIndex(F32, o, relu ? Math.max(acc, 0f) : acc);
+        out.setAtIndex(F32, o, Math.min(Math.max(acc, lo), hi));
     }
 }

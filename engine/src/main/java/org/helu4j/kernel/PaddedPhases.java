@@ -1,0 +1,174 @@
+package org.helu4j.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A convolution's input, zero-padded and split by phase, for {@link ConvGrid} and {@link DepthwiseConv}: with
+ * strides (sH, sW), padded row y and column x of a channel go to phase plane (y mod sH, x mod sW) at
+ * (y / sH, x / sW), each phase plane {@code qw} columns wide (unit strides: one phase, the padded plane itself).
+ * Output (oh, ow) then sits at {@code oh·qw + ow} of an output grid, and tap (kh, kw), for every output, is one
+ * phase plane read at a constant {@link #tap offset}: a convolution becomes shifted, contiguous reads. One per
+ * thread, {@link #set} per call.
+ */
+final class PaddedPhases {
+    private static final VectorSpecies<Float> F = Vectors.F;
+    private static final int L = Vectors.LANES;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Scratch slot staging the last vector of an input (see {@link #phase}). */
+    private static final int SLOT_STAGE = 0;
+
+    /** Padded extent; phase plane extent (H, W); floats per phase plane and per input channel. */
+    int ph, pw, qh, qw;
+    long phase, channel;
+    /** Bit f set: some tap reads row (column) phase f; the others are never read (a 1×1 with a stride). */
+    long rowPhases, colPhases;
+
+    PaddedPhases set(ConvGeometry g) {
+        ph = (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH + 1;
+        pw = (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW + 1;
+        qh = (ph + g.strideH - 1) / g.strideH;
+        qw = (pw + g.strideW - 1) / g.strideW;
+        phase = (long) qh * qw;
+        channel = (long) g.strideH * g.strideW * phase;
+        rowPhases = phasesRead(g.kH, g.dilH, g.strideH);
+        colPhases = phasesRead(g.kW, g.dilW, g.strideW);
+        return this;
+    }
+
+    private static long phasesRead(int taps, int dil, int stride) {
+        long bits = 0;
+        for (int t = 0; t < taps && stride < 64; t++) {
+            bits |= 1L << ((long) t * dil % stride);
+        }
+        return stride < 64 ? bits : -1L;
+    }
+
+    /** True when some tap reads phase plane (fy, fx). */
+    boolean reads(int fy, int fx) {
+        return (rowPhases >>> fy & 1) != 0 && (colPhases >>> fx & 1) != 0;
+    }
+
+    /** Float offset, from its channel's start, of padded (y, x). */
+    long at(ConvGeometry g, long y, long x) {
+        return ((y % g.strideH) * g.strideW + x % g.strideW) * phase + y / g.strideH * qw + x / g.strideW;
+    }
+
+    /** Float offset, from its channel's start, of tap (kh, kw). */
+    long tap(ConvGeometry g, int kh, int kw) {
+        return at(g, (long) kh * g.dilH, (long) kw * g.dilW);
+    }
+
+    /** Floats of the output grid: output rows {@code qw} apart, the last one {@code outW} long. */
+    long gridCols(ConvGeometry g) {
+        return (long) (g.outH - 1) * qw + g.outW;
+    }
+
+    /**
+     * Copies every input plane into its zeroed channel of padded, phase-split planes, then zeroes the slack. With a
+     * W stride, a vector of an input row is split into its W phases by compressing every sW-th lane. Phases no tap
+     * reads are skipped. (Divisions stay out of the row loop: they cost more than the copying.)
+     */
+    void copy(MemorySegment padded, MemorySegment in, ConvGeometry g, long planes, long slack) {
+        for (long c = 0; c < planes; c++) {
+            copyChannel(padded, c * channel, in, c * g.inH * g.inW, g);
+        }
+        fill(padded, planes * channel, slack);
+    }
+
+    /** One input plane (at float {@code src} of in) into its padded, phase-split channel at float {@code dst}. */
+    void copyChannel(MemorySegment padded, long dst, MemorySegment in, long src, ConvGeometry g) {
+        int rows = Math.min(g.inH, ph - g.padH);
+        int width = Math.min(g.inW, pw - g.padW);
+        for (int fy = 0; fy < g.strideH; fy++) {
+            for (int fx = 0; fx < g.strideW; fx++) {
+                if (reads(fy, fx)) {
+                    long plane = dst + ((long) fy * g.strideW + fx) * phase;
+                    fill(padded, plane, phase);
+                    if (width > 0) {
+                        phase(padded, plane, in, src, g, fy, fx, rows, width);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Phase plane (fy, fx) of one channel from the input plane at {@code src}: the input rows of row phase fy, in
+     * order. With a W stride each vector of a row is compressed to its phase-fx lanes and stored whole: the zeros
+     * compress leaves above them land on later columns, rows or planes of this channel, which are written after,
+     * or on padding, which is zero anyway (and on the slack past the last channel).
+     */
+    private void phase(MemorySegment padded, long plane, MemorySegment in, long src, ConvGeometry g, int fy, int fx,
+            int rows, int width) {
+        int s = g.strideW;
+        int r0 = Math.floorMod(fy - g.padH, g.strideH);  // the first input row of row phase fy
+        int x0 = Math.floorMod(fx - g.padW, s);          // the first input column of column phase fx
+        long to = plane + (long) (r0 + g.padH) / g.strideH * qw + (x0 + g.padW) / s;
+        if (s == 1) {
+            for (int r = r0; r < rows; r += g.strideH, to += qw) {
+                MemorySegment.copy(in, (src + (long) r * g.inW) * Float.BYTES, padded, to * Float.BYTES,
+                        (long) width * Float.BYTES);
+            }
+            return;
+        }
+        int perVector = (L + s - 1) / s;
+        int step = s * perVector;
+        long starts = 0;
+        for (int i = 0; i < L; i += s) {
+            starts |= 1L << i;
+        }
+        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+        // Per row: `full` vectors whose picked lanes are all inside the row, then at most one that is cut.
+        int inside = width - 1 - x0 - s * (perVector - 1);
+        int full = inside < 0 ? 0 : inside / step + 1;
+        boolean cut = x0 + (long) full * step < width;
+        int vectors = full + (cut ? 1 : 0);
+        long lastLoadEnd = (long) (x0 + (vectors - 1) * step + L) * Float.BYTES;
+        long inBytes = in.byteSize();
+        MemorySegment stage = null;
+        for (int r = r0; r < rows; r += g.strideH, to += qw) {
+            long from = (src + (long) r * g.inW + x0) * Float.BYTES;
+            long at = to * Float.BYTES;
+            if (from - (long) x0 * Float.BYTES + lastLoadEnd <= inBytes) {
+                for (int i = 0; i < full; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
+                    FloatVector.fromMemorySegment(F, in, from, NO).compress(pick).intoMemorySegment(padded, at, NO);
+                }
+                if (cut) {
+                    // Lanes past the row (the next row's first columns) are zeroed: they would land on padding.
+                    FloatVector v = FloatVector.fromMemorySegment(F, in, from, NO);
+                    v.blend(0f, F.indexInRange(x0 + full * step, width).not()).compress(pick)
+                            .intoMemorySegment(padded, at, NO);
+                }
+                continue;
+            }
+            // The input's last rows: each vector staged through scratch, since a masked load at a segment's end is
+            // not intrinsified (microseconds per load).
+            if (stage == null) {
+                stage = Scratch.get(SLOT_STAGE, (long) L * Float.BYTES);
+            }
+            for (int i = 0; i < vectors; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
+                int x = x0 + i * step;
+                long n = Math.min(L, width - x);
+                MemorySegment.copy(in, from, stage, 0, n * Float.BYTES);
+                FloatVector v = FloatVector.fromMemorySegment(F, stage, 0, NO);
+                v.blend(0f, F.indexInRange(x, width).not()).compress(pick).intoMemorySegment(padded, at, NO);
+            }
+        }
+    }
+
+    static void fill(MemorySegment s, long at, long n) {
+        FloatVector z = FloatVector.zero(F);
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            z.intoMemorySegment(s, (at + i) * Float.BYTES, NO);
+        }
+        for (; i < n; i++) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, at + i, 0f);
+        }
+    }
+}
