@@ -184,6 +184,38 @@ class ConvTest {
         }
     }
 
+    /** ReLU6/Clip and ReLU applied inside the depthwise kernel (no residual) against the reference then a clamp. */
+    @Test
+    void depthwiseClampsInTheKernel() {
+        for (int st = 1; st <= 2; st++) {
+            for (int[] k : new int[][] {a(3, 3), a(5, 5), a(2, 3)}) {
+                Case tc = new Case(2, 6, 6, 6, a(7, 2 * T + 3), k, a(st, st), a(1, 1), a(1, 2), a(2, 1), true, false, false);
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(31 * st + k[0]);
+                try (Arena arena = Arena.ofConfined()) {
+                    long outN = (long) tc.n * tc.m * g.outSpatial();
+                    MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
+                    MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
+                    MemorySegment bias = random(arena, tc.m, rnd, false);
+                    MemorySegment plain = filled(arena, outN, SENTINEL);
+                    ConvRef.conv(plain, in, w, bias, g, false);
+                    for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.CLIP, Gemm.Act.RELU, Gemm.Act.NONE}) {
+                        MemorySegment expected = filled(arena, outN, SENTINEL);
+                        switch (act) {
+                            case CLIP -> ActivationRef.clip(expected, 0, plain, 0, outN, -0.2f, 0.6f);
+                            case RELU -> ActivationRef.relu(expected, 0, plain, 0, outN);
+                            default -> MemorySegment.copy(plain, 0, expected, 0, outN * 4);
+                        }
+                        MemorySegment actual = filled(arena, outN, SENTINEL);
+                        Conv.conv(actual, in, w, null, g, Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, -0.2f,
+                                act == Gemm.Act.CLIP ? 0.6f : Float.POSITIVE_INFINITY));
+                        assertClose(expected, actual, outN, 1e-5, tc + " " + act);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void outputSizeArithmetic() {
         assertEquals(3, ConvGeometry.outputSize(5, 3, 1, 1, 0, 0, false));
