@@ -92,6 +92,10 @@ public final class Conv {
             ConvGrid.conv(out, in, pa, g, ep, k);
             return;
         }
+        if (ConvGrid.appliesPointwise(g)) {
+            ConvGrid.pointwise(out, in, pa, g, ep, k);
+            return;
+        }
         int mg = g.outChannels / g.group;
         int strips = (mg + Gemm.MR - 1) / Gemm.MR;
         int chunkPanels = (int) Math.max(1, CHUNK_FLOATS / ((long) Math.max(k, 1) * Gemm.NR));

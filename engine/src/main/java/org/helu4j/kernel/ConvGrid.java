@@ -23,7 +23,7 @@ final class ConvGrid {
     private static final int MR = Gemm.MR, NR = Gemm.NR;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
-    private static final int SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
+    private static final int SLOT_STAGE = 0, SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
 
     private ConvGrid() {
     }
@@ -50,8 +50,7 @@ final class ConvGrid {
         PaddedPhases l = job.layout.set(g);
         long planes = (long) g.batch * g.inChannels;
         long gridCols = l.gridCols(g);
-        // Panels of 3 vectors, or of 2 when that rounds the grid up less (a 7×7 map's 61 columns: 64, not 96).
-        int panelCols = roundUp(gridCols, 2 * L) < roundUp(gridCols, 3 * L) ? 2 * L : 3 * L;
+        int panelCols = panelCols(gridCols);
         int panels = (int) ((gridCols + panelCols - 1) / panelCols);
         long ldg = (long) panels * panelCols;
         // Tiles past the grid's last column read at most ldg - gridCols past the last channel (the last real
@@ -60,68 +59,115 @@ final class ConvGrid {
         MemorySegment padded = Scratch.get(SLOT_PADDED, (planes * l.channel + slack) * Float.BYTES);
         l.copy(padded, in, g, planes, slack);
         MemorySegment grid = Scratch.get(SLOT_GRID, (long) g.batch * g.outChannels * ldg * Float.BYTES);
-        int mg = g.outChannels / g.group;
-        int strips = (mg + MR - 1) / MR;
-        int units = g.batch * g.group * panels;
+        int strips = (g.outChannels / g.group + MR - 1) / MR;
         int want = Parallel.tasksFor((long) g.batch * g.outChannels * gridCols * k, Integer.MAX_VALUE);
-        int tasks = Math.min(units, want <= 1 ? 1 : 4 * want);
-        job.set(grid, padded, pa, g, ep, k, ldg, panelCols, panels, strips, units, tasks);
-        try {
-            if (tasks == 1) {
-                job.run(0);
-            } else {
-                Parallel.forEach(tasks, job);
-            }
-        } finally {
-            job.set(null, null, null, null, null, 0, 0, 0, 0, 0, 0, 0);
-        }
+        job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, strips, want);
+        job.run();
         compact(out, grid, g, l.qw, ldg, ep);
+    }
+
+    /**
+     * A plain 1×1 convolution over few input channels: the GEMM out[M × P] = W · in[C × P], with B read from the
+     * input itself (row c at float {@code c·P}) and C written straight into the output, the accumulators starting
+     * at the bias. Nothing is packed, copied or seeded: with a short k, packing B and seeding C in memory cost more
+     * than the multiply-adds. The last, partial panel stages its columns of B and computes in a tile of its own.
+     */
+    static boolean appliesPointwise(ConvGeometry g) {
+        long p = g.outSpatial();
+        int cg = g.inChannels / g.group;
+        return g.isPointwise() && cg <= POINTWISE_MAX_K && p > 0 && (long) cg * p < Integer.MAX_VALUE;
+    }
+
+    /** Input channels up to which {@link #pointwise} beats packing (measured on MobileNetV2's 1×1 layers). */
+    static final int POINTWISE_MAX_K = 512;
+
+    static void pointwise(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
+        long p = g.outSpatial();
+        int panelCols = panelCols(p);
+        Tasks job = TASKS.get();
+        job.set(out, p, p, in, p, true, pa, g, ep, k, panelCols, (g.outChannels / g.group + MR - 1) / MR,
+                Parallel.tasksFor((long) g.batch * g.outChannels * p * k, Integer.MAX_VALUE));
+        job.run();
     }
 
     private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
 
     /**
-     * A call's arguments and its tap offset table, reused per calling thread so that a call allocates nothing;
+     * A call's arguments and its tap offset tables, reused per calling thread so that a call allocates nothing;
      * task t computes units [t·units/tasks, (t+1)·units/tasks), a unit being one panel of one image and group.
      */
     private static final class Tasks implements Parallel.Body {
-        private MemorySegment grid, padded, pa;
+        private MemorySegment c, b, pa;
         private ConvGeometry g;
         private Epilogue ep;
+        /** C's row pitch and valid columns; floats per input channel of B. */
+        private long ldc, cols, bChannel;
+        /** C is the output itself (pointwise): the tile applies all it can, finish() the rest, per tile. */
+        private boolean direct;
+        private boolean tileBias, clamp;
         private int k, panelCols, panels, strips, units, tasks;
         private final PaddedPhases layout = new PaddedPhases();
-        private long ldg;
         private int[] offsets = new int[0];
+        private int[] edgeOffsets = new int[0];
 
-        void set(MemorySegment grid, MemorySegment padded, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
-                long ldg, int panelCols, int panels, int strips, int units, int tasks) {
-            this.grid = grid;
-            this.padded = padded;
+        void set(MemorySegment c, long ldc, long cols, MemorySegment b, long bChannel, boolean direct,
+                MemorySegment pa, ConvGeometry g, Epilogue ep, int k, int panelCols, int strips, int want) {
+            this.c = c;
+            this.ldc = ldc;
+            this.cols = cols;
+            this.b = b;
+            this.bChannel = bChannel;
+            this.direct = direct;
             this.pa = pa;
             this.g = g;
             this.ep = ep;
             this.k = k;
-            this.ldg = ldg;
             this.panelCols = panelCols;
-            this.panels = panels;
             this.strips = strips;
-            this.units = units;
-            this.tasks = tasks;
-            if (g != null) {
-                fillOffsets();
+            this.panels = (int) ((cols + panelCols - 1) / panelCols);
+            this.units = g.batch * g.group * panels;
+            this.tasks = Math.min(units, want <= 1 ? 1 : 4 * want);
+            boolean all = inTile(ep) && ep.residual() == null;
+            this.tileBias = direct ? all : inTile(ep);
+            this.clamp = all && ep.act() != Act.NONE;
+            if (offsets.length < k) {
+                offsets = new int[k];
+                edgeOffsets = new int[k];
+            }
+            for (int r = 0; r < k; r++) {
+                edgeOffsets[r] = r * panelCols;
+            }
+            if (direct) {
+                for (int r = 0; r < k; r++) {
+                    offsets[r] = (int) (r * bChannel);
+                }
+            } else {
+                fillTapOffsets();
+            }
+        }
+
+        /** Runs the call's tasks, then lets go of its segments. */
+        void run() {
+            try {
+                if (tasks == 1) {
+                    run(0);
+                } else {
+                    Parallel.forEach(tasks, this);
+                }
+            } finally {
+                c = b = pa = null;
+                g = null;
+                ep = null;
             }
         }
 
         /** Row r = (c, kh, kw) of the im2col matrix starts at padded float {@code offsets[r]} of the group's input. */
-        private void fillOffsets() {
-            if (offsets.length < k) {
-                offsets = new int[k];
-            }
+        private void fillTapOffsets() {
             int r = 0;
-            for (int c = 0; c < g.inChannels / g.group; c++) {
+            for (int ch = 0; ch < g.inChannels / g.group; ch++) {
                 for (int kh = 0; kh < g.kH; kh++) {
                     for (int kw = 0; kw < g.kW; kw++) {
-                        offsets[r++] = (int) (c * layout.channel + layout.tap(g, kh, kw));
+                        offsets[r++] = (int) (ch * layout.channel + layout.tap(g, kh, kw));
                     }
                 }
             }
@@ -132,43 +178,58 @@ final class ConvGrid {
             int u0 = (int) ((long) units * t / tasks);
             int u1 = (int) ((long) units * (t + 1) / tasks);
             for (int u = u0; u < u1; u++) {
-                unit(u);
+                panel(u / panels / g.group, u / panels % g.group, u % panels);
             }
         }
 
-        /** All strips of one panel: the panel's input stays in L1 while the weight strips pass over it. */
-        private void unit(int u) {
-            int q = u % panels;
-            int grp = u / panels % g.group;
-            int b = u / panels / g.group;
+        /** All strips of panel q: the panel's input stays in L1 while the weight strips pass over it. */
+        private void panel(int img, int grp, int q) {
             int mg = g.outChannels / g.group;
             int cg = g.inChannels / g.group;
-            long bByte = (((long) b * g.inChannels + (long) grp * cg) * layout.channel + (long) q * panelCols) * Float.BYTES;
+            long col = (long) q * panelCols;
+            int w = (int) Math.min(panelCols, cols - col);
+            MemorySegment bSrc = b;
+            long bByte = (((long) img * g.inChannels + (long) grp * cg) * bChannel + col) * Float.BYTES;
+            int[] off = offsets;
+            if (w < panelCols) {
+                // The last panel of a direct call: its columns of B staged, zeros after, so no read leaves the input.
+                bSrc = Scratch.get(SLOT_STAGE, (long) k * panelCols * Float.BYTES);
+                PaddedPhases.fill(bSrc, 0, (long) k * panelCols);
+                for (int r = 0; r < k; r++) {
+                    MemorySegment.copy(b, bByte + (long) r * bChannel * Float.BYTES, bSrc,
+                            (long) r * panelCols * Float.BYTES, (long) w * Float.BYTES);
+                }
+                bByte = 0;
+                off = edgeOffsets;
+            }
             long aBase = (long) grp * Gemm.packedASize(mg, k);
-            boolean clamp = ep.residual() == null && inTile(ep) && ep.act() != Act.NONE;
             float lo = ep.clampLow(), hi = ep.clampHigh();
+            long cOff = (long) img * g.outChannels * ldc;
             for (int s = 0; s < strips; s++) {
                 int row = s * MR;
                 int h = Math.min(MR, mg - row);
                 int channel = grp * mg + row;
                 long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
-                long cByte = (((long) b * g.outChannels + channel) * ldg + (long) q * panelCols) * Float.BYTES;
+                long cByte = (cOff + channel * ldc + col) * Float.BYTES;
                 float b0 = bias(channel, h, 0), b1 = bias(channel, h, 1), b2 = bias(channel, h, 2), b3 = bias(channel, h, 3);
-                MemorySegment c = grid;
-                long cAt = cByte, rowBytes = ldg * Float.BYTES;
-                if (h < MR) {
-                    // A last strip of fewer rows: computed whole (its packed rows are zeros) in a tile of its own.
-                    c = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
-                    cAt = 0;
+                MemorySegment t = c;
+                long tAt = cByte, rowBytes = ldc * Float.BYTES;
+                if (h < MR || w < panelCols) {
+                    // A last strip of fewer rows (its packed rows are zeros) or a last panel: a tile of its own.
+                    t = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
+                    tAt = 0;
                     rowBytes = (long) panelCols * Float.BYTES;
                 }
                 if (panelCols == NR) {
-                    tile(pa, aByte, padded, bByte, offsets, k, c, cAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+                    tile(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
                 } else {
-                    tile2(pa, aByte, padded, bByte, offsets, k, c, cAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+                    tile2(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
                 }
-                for (int r = 0; c != grid && r < h; r++) {
-                    MemorySegment.copy(c, r * rowBytes, grid, cByte + r * ldg * Float.BYTES, rowBytes);
+                for (int r = 0; t != c && r < h; r++) {
+                    MemorySegment.copy(t, r * rowBytes, c, cByte + r * ldc * Float.BYTES, (long) w * Float.BYTES);
+                }
+                if (direct && !tileBias) {
+                    Gemm.finish(c, cOff, ldc, channel, (int) col, h, w, ep);
                 }
             }
         }
@@ -176,7 +237,7 @@ final class ConvGrid {
         /** The value row r of a strip starts from: its channel's bias (0 without one, or past the strip's end). */
         private float bias(int channel, int h, int r) {
             MemorySegment bias = ep.bias();
-            if (bias == null || r >= h || !inTile(ep)) {
+            if (bias == null || r >= h || !tileBias) {
                 return 0f;
             }
             return bias.getAtIndex(FL, ep.biasOff() + (channel + r) * ep.biasRowStride());
@@ -277,6 +338,14 @@ final class ConvGrid {
         c21.intoMemorySegment(c, c2 + vb, NO);
         c30.intoMemorySegment(c, c3, NO);
         c31.intoMemorySegment(c, c3 + vb, NO);
+    }
+
+    /**
+     * Panels of 3 vectors (the better tile), or of 2 when 3 would round the columns up by a tenth more (a 7×7
+     * map's 61 grid columns: 64, not 96).
+     */
+    private static int panelCols(long cols) {
+        return roundUp(cols, 2 * L) * 11 < roundUp(cols, 3 * L) * 10 ? 2 * L : 3 * L;
     }
 
     private static long roundUp(long n, long to) {

@@ -573,7 +573,7 @@ public final class Gemm {
      * The whole epilogue, in place, on C's rows [row, row + h) and columns [col, col + w) (global coordinates),
      * which hold plain sums. Used for edge tiles and for epilogues the micro-kernel does not apply itself.
      */
-    private static void finish(MemorySegment c, long cOff, long ldc, int row, int col, int h, int w, Epilogue ep) {
+    static void finish(MemorySegment c, long cOff, long ldc, int row, int col, int h, int w, Epilogue ep) {
         float alpha = ep.alpha();
         MemorySegment bias = ep.bias();
         MemorySegment res = ep.residual();

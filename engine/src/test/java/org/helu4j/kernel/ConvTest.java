@@ -65,6 +65,9 @@ class ConvTest {
         // Pointwise (1x1, unit stride, no pad): the input is the column matrix.
         for (int w : widths) {
             list.add(new Case(2, 17, 9, 1, a(2, w), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false));
+            // grouped, and many channels with every panel full (P = 96 columns)
+            list.add(new Case(2, 6, 8, 2, a(3, w), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false));
+            list.add(new Case(1, 40, 12, 1, a(6, 16), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), w % 2 == 0, false, false));
         }
         // Groups: 2, and depthwise (group == C) with multipliers 1 and 2, at strides 1 and 2.
         for (int w : widths) {
