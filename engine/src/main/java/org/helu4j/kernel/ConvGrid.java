@@ -126,7 +126,9 @@ final class ConvGrid {
             this.strips = strips;
             this.panels = (int) ((cols + panelCols - 1) / panelCols);
             this.units = g.batch * g.group * panels;
-            this.tasks = Math.min(units, want <= 1 ? 1 : 4 * want);
+            // Parallel: one task per panel, taken from a shared counter, so that a thread slowed down by the other
+            // (or by anything else on the machine) does less of the work (measured: 8 tasks 1.6x, 68 tasks 1.78x).
+            this.tasks = want <= 1 ? 1 : units;
             boolean all = inTile(ep) && ep.residual() == null;
             this.tileBias = direct ? all : inTile(ep);
             this.clamp = all && ep.act() != Act.NONE;

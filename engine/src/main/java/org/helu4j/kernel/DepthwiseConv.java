@@ -50,7 +50,8 @@ public final class DepthwiseConv {
             return;
         }
         int planes = g.batch * g.outChannels;
-        int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes);
+        // Parallel: a task per plane, from a shared counter, so that the threads finish together.
+        int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes) <= 1 ? 1 : planes;
         if (tasks <= 1) {
             planes(out, in, w, bias, g, lo, hi, 0, planes);
         } else {

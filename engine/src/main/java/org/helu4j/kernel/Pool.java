@@ -28,7 +28,8 @@ public final class Pool {
 
     /** Floats of scratch that {@link #maxPool} and {@link #avgPool} need: the row buffer and the W divisors. */
     public static long scratchFloats(ConvGeometry g) {
-        return separable(g) ? rowLength(g) + g.outW : 0;
+        // The row, its W divisors, and a vector of slack: the strided pass reads a vector from its last window.
+        return separable(g) ? rowLength(g) + g.outW + 2L * LANES : 0;
     }
 
     /**
@@ -266,6 +267,31 @@ public final class Pool {
                     acc = acc.div(FloatVector.fromMemorySegment(F, row, ((long) len + ow) * 4, NO).mul(divisor));
                 }
                 acc.intoMemorySegment(out, (o + ow) * 4, NO);
+            }
+        }
+        int s = g.strideW;
+        if (s > 1 && s <= LANES / 2) {
+            // Strided: a vector of window starts, every s-th lane kept (compress), as in direct(). A kept lane
+            // reads inside the row; the others may read the divisors or the slack, and are dropped.
+            int perVector = LANES / s + (LANES % s == 0 ? 0 : 1);
+            long starts = 0;
+            for (int i = 0; i < LANES; i += s) {
+                starts |= 1L << i;
+            }
+            VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+            for (; ow < g.outW; ow += perVector) {
+                long j = (long) ow * s;
+                FloatVector acc = FloatVector.fromMemorySegment(F, row, j * 4, NO);
+                for (int kw = 1; kw < g.kW; kw++) {
+                    FloatVector x = FloatVector.fromMemorySegment(F, row, (j + (long) kw * g.dilW) * 4, NO);
+                    acc = max ? acc.max(x) : acc.add(x);
+                }
+                acc = acc.compress(pick);
+                VectorMask<Float> keep = F.indexInRange(0, Math.min(perVector, g.outW - ow));
+                if (!max) {
+                    acc = acc.div(FloatVector.fromMemorySegment(F, row, ((long) len + ow) * 4, NO, keep).mul(divisor));
+                }
+                acc.intoMemorySegment(out, (o + ow) * 4, NO, keep);
             }
         }
         for (; ow < g.outW; ow++) {
