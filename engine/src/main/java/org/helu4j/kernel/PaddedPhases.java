@@ -69,13 +69,14 @@ final class PaddedPhases {
     }
 
     /**
-     * Copies every input plane into its zeroed channel of padded, phase-split planes, then zeroes the slack. With a
-     * W stride, a vector of an input row is split into its W phases by compressing every sW-th lane. Phases no tap
-     * reads are skipped. (Divisions stay out of the row loop: they cost more than the copying.)
+     * Copies input planes [firstPlane, firstPlane + planes) into zeroed channels of padded, phase-split planes,
+     * then zeroes the slack. With a W stride, a vector of an input row is split into its W phases by compressing
+     * every sW-th lane. Phases no tap reads are skipped. (Divisions stay out of the row loop: they cost more than
+     * the copying.)
      */
-    void copy(MemorySegment padded, MemorySegment in, ConvGeometry g, long planes, long slack) {
+    void copy(MemorySegment padded, MemorySegment in, ConvGeometry g, long firstPlane, long planes, long slack) {
         for (long c = 0; c < planes; c++) {
-            copyChannel(padded, c * channel, in, c * g.inH * g.inW, g);
+            copyChannel(padded, c * channel, in, (firstPlane + c) * g.inH * g.inW, g);
         }
         fill(padded, planes * channel, slack);
     }

@@ -219,6 +219,48 @@ class ConvTest {
         }
     }
 
+    /**
+     * Every path (grid at strides 1 and 2, the direct 1×1, depthwise, 3-D im2col), with a bias, a residual and
+     * ReLU, gives the same bits on 2 and 3 threads as on one: batches go image by image, single images panel by
+     * panel.
+     */
+    @Test
+    void threadsDoNotChangeTheBits() {
+        Case[] cases = {
+            new Case(3, 8, 12, 1, a(20, 21), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 8, 12, 1, a(40, 41), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(3, 8, 12, 1, a(21, 20), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(3, 16, 32, 1, a(30, 31), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            new Case(3, 24, 24, 24, a(32, 33), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(2, 6, 8, 1, a(6, 9, 10), a(3, 3, 3), a(1, 1, 1), a(1, 1, 1), a(1, 1, 1), a(1, 1, 1), true, false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(tc.c * 131 + tc.m);
+                long outN = (long) tc.n * tc.m * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m * (tc.c / tc.group) * g.kernelSize(), rnd, false);
+                MemorySegment bias = random(arena, tc.m, rnd, false);
+                MemorySegment res = random(arena, outN, rnd, false);
+                Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, true).withResidual(res);
+                MemorySegment one = filled(arena, outN, SENTINEL);
+                Parallel.setParallelism(1);
+                Conv.conv(one, in, w, null, g, ep);
+                for (int threads = 2; threads <= 3; threads++) {
+                    MemorySegment many = filled(arena, outN, SENTINEL);
+                    Parallel.setParallelism(threads);
+                    try {
+                        Conv.conv(many, in, w, null, g, ep);
+                    } finally {
+                        Parallel.setParallelism(1);
+                    }
+                    assertEquals(-1L, one.mismatch(many), tc + " on " + threads + " threads");
+                }
+            }
+        }
+    }
+
     @Test
     void outputSizeArithmetic() {
         assertEquals(3, ConvGeometry.outputSize(5, 3, 1, 1, 0, 0, false));
