@@ -22,6 +22,8 @@ import org.helu4j.kernel.ref.PoolRef;
 public final class Pool {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Scratch slot of a worker's row buffer (a single-threaded call uses the caller's scratch). */
+    private static final int SLOT_ROW = 2;
 
     private Pool() {
     }
@@ -79,8 +81,26 @@ public final class Pool {
         if (g.outSpatial() == 0) {
             return;
         }
+        int planes = g.batch * g.inChannels;
+        int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes);
+        if (tasks <= 1) {
+            planes(out, in, g, row, max, includePad, 0, planes);
+            return;
+        }
+        PlaneTasks job = PLANE_TASKS.get();
+        job.set(out, in, g, max, includePad, planes, tasks);
+        try {
+            Parallel.forEach(tasks, job);
+        } finally {
+            job.set(null, null, null, false, false, 0, 0);
+        }
+    }
+
+    /** Planes [p0, p1), with {@code row} as the row buffer (when the windows need one). */
+    private static void planes(MemorySegment out, MemorySegment in, ConvGeometry g, MemorySegment row, boolean max,
+            boolean includePad, int p0, int p1) {
         if (g.padW == 0 && rowLength(g) <= g.inW) {
-            direct(out, in, g, max, includePad);
+            direct(out, in, g, max, includePad, p0, p1);
             return;
         }
         float fill = max ? Float.NEGATIVE_INFINITY : 0f;
@@ -101,9 +121,8 @@ public final class Pool {
                 row.setAtIndex(F32, len + ow, ConvGeometry.tapsInside((long) ow * g.strideW - g.padW, g.kW, g.dilW, padLo, padHi));
             }
         }
-        long planes = (long) g.batch * g.inChannels;
-        long o = 0;
-        for (long pl = 0; pl < planes; pl++) {
+        long o = (long) p0 * g.outSpatial();
+        for (long pl = p0; pl < p1; pl++) {
             long base = pl * g.inSpatial() + lo - g.padW;
             for (int od = 0; od < g.outD; od++) {
                 for (int oh = 0; oh < g.outH; oh++, o += g.outW) {
@@ -146,7 +165,39 @@ public final class Pool {
      * outputs. Lanes whose window would leave the row are never kept, so only a load at the very end of the
      * input needs a mask.
      */
-    private static void direct(MemorySegment out, MemorySegment in, ConvGeometry g, boolean max, boolean includePad) {
+    private static final ThreadLocal<PlaneTasks> PLANE_TASKS = ThreadLocal.withInitial(PlaneTasks::new);
+
+    /**
+     * The arguments of a parallel pool, reused per thread: task t pools a t-th share of the planes, with a row
+     * buffer from its own thread's scratch.
+     */
+    private static final class PlaneTasks implements Parallel.Body {
+        private MemorySegment out, in;
+        private ConvGeometry g;
+        private boolean max, includePad;
+        private int planes, tasks;
+
+        void set(MemorySegment out, MemorySegment in, ConvGeometry g, boolean max, boolean includePad, int planes,
+                int tasks) {
+            this.out = out;
+            this.in = in;
+            this.g = g;
+            this.max = max;
+            this.includePad = includePad;
+            this.planes = planes;
+            this.tasks = tasks;
+        }
+
+        @Override
+        public void run(int t) {
+            MemorySegment row = Scratch.get(SLOT_ROW, Math.max(scratchFloats(g), 1) * 4);
+            planes(out, in, g, row, max, includePad, (int) ((long) planes * t / tasks),
+                    (int) ((long) planes * (t + 1) / tasks));
+        }
+    }
+
+    private static void direct(MemorySegment out, MemorySegment in, ConvGeometry g, boolean max, boolean includePad,
+            int p0, int p1) {
         int s = g.strideW;
         int perVector = (LANES + s - 1) / s;
         long starts = 0;
@@ -155,13 +206,12 @@ public final class Pool {
         }
         VectorMask<Float> pick = VectorMask.fromLong(F, starts);
         FloatVector fill = FloatVector.broadcast(F, max ? Float.NEGATIVE_INFINITY : 0f);
-        long planes = (long) g.batch * g.inChannels;
         long dLo = includePad ? -g.padD : 0, dHi = includePad ? (long) g.inD + g.padEndD : g.inD;
         long hLo = includePad ? -g.padH : 0, hHi = includePad ? (long) g.inH + g.padEndH : g.inH;
         long inBytes = in.byteSize();
         long vectorBytes = (long) LANES * 4;
-        long o = 0;
-        for (long pl = 0; pl < planes; pl++) {
+        long o = (long) p0 * g.outSpatial();
+        for (long pl = p0; pl < p1; pl++) {
             long plane = pl * g.inSpatial();
             for (int od = 0; od < g.outD; od++) {
                 for (int oh = 0; oh < g.outH; oh++, o += g.outW) {

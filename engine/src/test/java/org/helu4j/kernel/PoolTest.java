@@ -107,6 +107,40 @@ class PoolTest {
         }
     }
 
+    /** Big enough to be split over threads: both paths (row buffer, direct) give the reference's values on 2 threads. */
+    @Test
+    void parallelPoolsMatchTheReference() {
+        Case[] cases = {
+            new Case(2, 64, a(56, 57), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), false, false),
+            new Case(2, 64, a(56, 56), a(2, 2), a(2, 2), a(1, 1), a(0, 0), a(0, 0), false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                long outN = (long) tc.n * tc.c * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), new Random(7), false);
+                MemorySegment scratch = filled(arena, Pool.scratchFloats(g), Float.NaN);
+                for (int kind = 0; kind < 3; kind++) {
+                    MemorySegment expected = filled(arena, outN, SENTINEL);
+                    MemorySegment actual = filled(arena, outN, SENTINEL);
+                    Parallel.setParallelism(2);
+                    try {
+                        if (kind == 0) {
+                            PoolRef.maxPool(expected, null, in, g, false);
+                            Pool.maxPool(actual, in, g, scratch);
+                        } else {
+                            PoolRef.avgPool(expected, in, g, kind == 2);
+                            Pool.avgPool(actual, in, g, kind == 2, scratch);
+                        }
+                    } finally {
+                        Parallel.setParallelism(1);
+                    }
+                    assertClose(expected, actual, outN, 1e-5, "kind " + kind + " " + tc);
+                }
+            }
+        }
+    }
+
     @Test
     void globalPoolsMatchReference() {
         for (int spatial : new int[] {1, Math.max(T - 1, 1), T, T + 1, 3 * T + 1, 49}) {
