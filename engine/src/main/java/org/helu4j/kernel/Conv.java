@@ -67,6 +67,15 @@ public final class Conv {
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
             ConvGeometry g, Epilogue ep) {
+        conv(out, in, w, packedW, null, g, ep);
+    }
+
+    /**
+     * {@link #conv(MemorySegment, MemorySegment, MemorySegment, MemorySegment, ConvGeometry, Epilogue)}, with w
+     * also {@link #packWinograd transformed for Winograd} in {@code winogradW} (or null): used where it pays.
+     */
+    public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
+            MemorySegment winogradW, ConvGeometry g, Epilogue ep) {
         long p = g.outSpatial();
         if (Vectors.SCALAR) {
             ConvRef.conv(out, in, w, null, g, false);
@@ -80,6 +89,10 @@ public final class Conv {
         }
         if (usesDepthwise(g)) {
             depthwise(out, in, w, g, ep);
+            return;
+        }
+        if (winogradW != null && Winograd.pays(g, ep)) {
+            Winograd.conv(out, in, winogradW, g, ep);
             return;
         }
         int k = (int) rows(g);
@@ -203,6 +216,25 @@ public final class Conv {
 
     static boolean usesDepthwise(ConvGeometry g) {
         return g.isDepthwise() && (g.strideW == 1 || DepthwiseConv.usesPadded(g));
+    }
+
+    /**
+     * True when a call with this geometry and epilogue takes the Winograd F(2×2, 3×3) path, given the weights
+     * {@link #packWinograd transformed}: a 3×3 kernel with unit strides, one group, 32 to 512 input channels, a map
+     * big enough to pay for the transforms, and an epilogue of bias, residual and ReLU or clip.
+     */
+    public static boolean winogradPays(ConvGeometry g, Epilogue ep) {
+        return Winograd.pays(g, ep);
+    }
+
+    /** Floats that {@link #packWinograd} writes. */
+    public static long winogradFloats(int outChannels, int inChannels) {
+        return Winograd.packedFloats(outChannels, inChannels);
+    }
+
+    /** w [M, C, 3, 3] transformed for Winograd F(2×2, 3×3) and packed (16 GEMM operands of M × C). */
+    public static void packWinograd(MemorySegment dst, MemorySegment w, int outChannels, int inChannels) {
+        Winograd.packWeights(dst, w, outChannels, inChannels);
     }
 
     /** Rows of the im2col matrix: one per (input channel of the group, tap). */

@@ -32,6 +32,12 @@ final class ConvOp extends Op {
     /** The state of the last run, reused while it repeats, so that a steady run allocates nothing. */
     private volatile Last last;
 
+    /**
+     * The weights transformed for Winograd F(2×2, 3×3), made at the first run that uses them (whether a conv
+     * uses them depends on its map size, unknown at load); null until then.
+     */
+    private volatile MemorySegment winograd;
+
     private record PackedWeights(Tensor source, MemorySegment strips) {
     }
 
@@ -98,19 +104,43 @@ final class ConvOp extends Op {
         Tensor r = residual ? in[RESIDUAL] : null;
         Last state = state(in[0].shape(), in[1].shape(), b, r, out[0].shape());
         PackedWeights p = packed;
-        MemorySegment strips = p != null && p.source == in[1] ? p.strips : null;
+        boolean own = p != null && p.source == in[1];
+        MemorySegment strips = own ? p.strips : null;
         MemorySegment y = out[0].segment();
         if (state.residualPlan == null) {
-            Conv.conv(y, in[0].segment(), in[1].segment(), strips, state.geometry, state.epilogue);
+            MemorySegment u = own ? winograd(p.source, state.geometry, state.epilogue) : null;
+            Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue);
             return;
         }
         // A residual that only broadcasts to the output: add it after the bias, then activate.
-        Conv.conv(y, in[0].segment(), in[1].segment(), strips, state.geometry, state.epilogue.withAct(Gemm.Act.NONE, 0f));
+        Gemm.Epilogue plain = state.epilogue.withAct(Gemm.Act.NONE, 0f);
+        MemorySegment u = own ? winograd(p.source, state.geometry, plain) : null;
+        Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, plain);
         Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
         if (act != Gemm.Act.NONE) {
             long n = out[0].shape().size();
             Gemm.applyEpilogue(y, 0, n, 1, (int) n, Gemm.Epilogue.NONE.withAct(act, actAlpha, actBeta));
         }
+    }
+
+    /** The constant weights w transformed for Winograd when this call takes that path, else null. */
+    private MemorySegment winograd(Tensor w, ConvGeometry g, Gemm.Epilogue ep) {
+        if (!Conv.winogradPays(g, ep)) {
+            return null;
+        }
+        MemorySegment u = winograd;
+        if (u == null) {
+            synchronized (this) {
+                u = winograd;
+                if (u == null) {
+                    u = Arena.ofAuto().allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES,
+                            Tensor.ALIGNMENT);
+                    Conv.packWinograd(u, w.segment(), g.outChannels, g.inChannels);
+                    winograd = u;
+                }
+            }
+        }
+        return u;
     }
 
     private Last state(Shape x, Shape w, Tensor b, Tensor r, Shape y) {

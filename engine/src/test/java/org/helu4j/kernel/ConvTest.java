@@ -261,6 +261,64 @@ class ConvTest {
         }
     }
 
+    /**
+     * Winograd F(2×2, 3×3) against the reference: even and odd maps, 'same' and 'valid' and uneven padding,
+     * channel counts that are not multiples of the tile, a batch, and every epilogue it applies (bias, residual,
+     * ReLU, Clip). Its rounding differs from the direct sum's, hence the looser tolerance.
+     */
+    @Test
+    void winogradMatchesTheReference() {
+        Case[] cases = {
+            new Case(2, 32, 32, 1, a(14, 14), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 33, 34, 1, a(13, 15), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 40, 32, 1, a(12, 3 * T + 5), a(3, 3), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            new Case(2, 32, 36, 1, a(11, 2 * T + 2), a(3, 3), a(1, 1), a(1, 1), a(2, 0), a(1, 2), true, false, false),
+            new Case(1, 32, 38, 1, a(32, 30), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(tc.c * 7 + tc.m);
+                long outN = (long) tc.n * tc.m * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m * tc.c * 9, rnd, false);
+                MemorySegment bias = random(arena, tc.m, rnd, false);
+                MemorySegment res = random(arena, outN, rnd, false);
+                MemorySegment u = arena.allocate(Conv.winogradFloats(tc.m, tc.c) * 4, 64);
+                Conv.packWinograd(u, w, tc.m, tc.c);
+                MemorySegment plain = filled(arena, outN, SENTINEL);
+                ConvRef.conv(plain, in, w, bias, g, false);
+                for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.NONE, Gemm.Act.RELU, Gemm.Act.CLIP}) {
+                    for (boolean withResidual : new boolean[] {false, true}) {
+                        MemorySegment expected = filled(arena, outN, SENTINEL);
+                        for (long i = 0; i < outN; i++) {
+                            float v = plain.getAtIndex(F32, i) + (withResidual ? res.getAtIndex(F32, i) : 0f);
+                            v = act == Gemm.Act.RELU ? Math.max(v, 0f) : act == Gemm.Act.CLIP ? Math.min(Math.max(v, -0.5f), 0.5f) : v;
+                            expected.setAtIndex(F32, i, v);
+                        }
+                        Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, -0.5f,
+                                act == Gemm.Act.CLIP ? 0.5f : Float.POSITIVE_INFINITY);
+                        if (withResidual) {
+                            ep = ep.withResidual(res);
+                        }
+                        assertEquals(!Vectors.SCALAR, Winograd.pays(g, ep), tc + " should take the Winograd path");
+                        MemorySegment actual = filled(arena, outN, SENTINEL);
+                        Conv.conv(actual, in, w, null, u, g, ep);
+                        assertClose(expected, actual, outN, 2e-5, tc + " " + act + (withResidual ? " + residual" : ""));
+                        MemorySegment twoThreads = filled(arena, outN, SENTINEL);
+                        Parallel.setParallelism(2);
+                        try {
+                            Conv.conv(twoThreads, in, w, null, u, g, ep);
+                        } finally {
+                            Parallel.setParallelism(1);
+                        }
+                        assertEquals(-1L, actual.mismatch(twoThreads), tc + " on 2 threads");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void outputSizeArithmetic() {
         assertEquals(3, ConvGeometry.outputSize(5, 3, 1, 1, 0, 0, false));
