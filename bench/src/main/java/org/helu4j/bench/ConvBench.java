@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One conv layer, single thread, batch 1, through {@link Conv#conv} (which routes depthwise layers to
- * DepthwiseConv): every conv layer of the shipped fashion-cnn and fashion-wrn, and representative layers of
+ * One conv layer, single thread, batch 1, through {@link Conv#conv} with the weights prepared as a model's
+ * are (packed, and transformed for Winograd where that path is taken), so each layer runs the engine's path: every conv layer of the shipped fashion-cnn and fashion-wrn, and representative layers of
  * ResNet-18 and MobileNetV2 ({@link Shapes}). {@code relu=true} fuses the activation into the epilogue: the
  * difference to {@code relu=false} is the fused ReLU/HeLU's cost. Score: average time per layer; {@link BenchReport}
  * reports GFLOP/s and the fraction of peak.
@@ -58,7 +58,7 @@ public class ConvBench {
     public boolean relu;
 
     private Arena arena;
-    private MemorySegment in, w, bias, out, packed;
+    private MemorySegment in, w, bias, out, packed, winograd;
     private Gemm.Epilogue epilogue;
     private ConvGeometry g;
 
@@ -76,6 +76,11 @@ public class ConvBench {
         packed = arena.allocate(Math.max(1, Conv.packedWeightFloats(g)) * Float.BYTES, 64);
         Conv.packWeights(packed, w, g);
         epilogue = Gemm.Epilogue.rowBias(bias, 0, relu);
+        // And transformed for Winograd where the engine takes that path, as ConvOp does at the first run.
+        if (Conv.winogradPays(g, epilogue)) {
+            winograd = arena.allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES, 64);
+            Conv.packWinograd(winograd, w, g.outChannels, g.inChannels);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -85,7 +90,7 @@ public class ConvBench {
 
     @Benchmark
     public MemorySegment conv() {
-        Conv.conv(out, in, w, packed, g, epilogue);
+        Conv.conv(out, in, w, packed, winograd, g, epilogue);
         return out;
     }
 }
