@@ -135,6 +135,8 @@ final class Winograd {
         ConvGeometry of, tiles, gemms;
         final PaddedPhases layout = new PaddedPhases();
         final long[] taps = new long[16];
+        /** The output transform's last vectors, on their way out one value at a time. */
+        final float[] stage = new float[4 * L];
 
         void set(ConvGeometry g) {
             if (g == of) {
@@ -259,6 +261,8 @@ final class Winograd {
         float lo = ep.act() == Act.NONE ? Float.NEGATIVE_INFINITY : ep.clampLow(), hi = ep.clampHigh();
         long outPlane = (long) g.outH * g.outW;
         long vb = (long) L * Float.BYTES;
+        long outBytes = out.byteSize();
+        float[] stage = GEOMETRIES.get().stage;
         for (int ch = 0; ch < m; ch++) {
             FloatVector z = FloatVector.broadcast(F, bias == null ? 0f
                     : bias.getAtIndex(FL, ep.biasOff() + (long) ch * ep.biasRowStride()));
@@ -302,6 +306,22 @@ final class Winograd {
                     // boxed (measured: the input transform ran three times slower through one).
                     FloatVector o0 = y00.rearrange(ZIP_LO, y01), o1 = y00.rearrange(ZIP_HI, y01);
                     FloatVector o2 = y10.rearrange(ZIP_LO, y11), o3 = y10.rearrange(ZIP_HI, y11);
+                    if ((second ? at3 : at1) + vb > outBytes) {
+                        // The output's very end: a masked load or store there is not intrinsified (it allocates
+                        // and is slow), so these last values go through an array, one at a time.
+                        o0.intoArray(stage, 0);
+                        o1.intoArray(stage, L);
+                        o2.intoArray(stage, 2 * L);
+                        o3.intoArray(stage, 3 * L);
+                        for (int r = 0; r < (second ? 2 : 1); r++) {
+                            long idx = at0 / Float.BYTES + (long) r * g.outW;
+                            for (int i = 0; i < width; i++) {
+                                float x = stage[2 * L * r + i] + (res == null ? 0f : res.getAtIndex(FL, idx + i));
+                                out.setAtIndex(FL, idx + i, clamp ? Math.min(Math.max(x, lo), hi) : x);
+                            }
+                        }
+                        continue;
+                    }
                     if (res != null) {
                         o0 = o0.add(FloatVector.fromMemorySegment(F, res, at0, NO, k0));
                         o1 = o1.add(FloatVector.fromMemorySegment(F, res, at1, NO, k1));
