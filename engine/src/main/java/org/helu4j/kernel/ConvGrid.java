@@ -184,12 +184,10 @@ final class ConvGrid {
                 offsets = new int[k];
                 edgeOffsets = new int[k];
             }
-            for (int r = 0; r < k; r++) {
-                edgeOffsets[r] = r * panelCols;
-            }
             if (direct) {
                 for (int r = 0; r < k; r++) {
                     offsets[r] = (int) (r * bChannel);
+                    edgeOffsets[r] = r * panelCols;  // B's rows in a staged last panel
                 }
             } else {
                 fillTapOffsets();

@@ -119,11 +119,7 @@ final class PaddedPhases {
         }
         int perVector = (L + s - 1) / s;
         int step = s * perVector;
-        long starts = 0;
-        for (int i = 0; i < L; i += s) {
-            starts |= 1L << i;
-        }
-        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+        VectorMask<Float> pick = VectorMask.fromLong(F, Vectors.everyNthLane(s));
         // Per row: `full` vectors whose picked lanes are all inside the row, then at most one that is cut.
         int inside = width - 1 - x0 - s * (perVector - 1);
         int full = inside < 0 ? 0 : inside / step + 1;

@@ -200,11 +200,7 @@ public final class Pool {
             int p0, int p1) {
         int s = g.strideW;
         int perVector = (LANES + s - 1) / s;
-        long starts = 0;
-        for (int i = 0; i < LANES; i += s) {
-            starts |= 1L << i;
-        }
-        VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+        VectorMask<Float> pick = VectorMask.fromLong(F, Vectors.everyNthLane(s));
         FloatVector fill = FloatVector.broadcast(F, max ? Float.NEGATIVE_INFINITY : 0f);
         long dLo = includePad ? -g.padD : 0, dHi = includePad ? (long) g.inD + g.padEndD : g.inD;
         long hLo = includePad ? -g.padH : 0, hHi = includePad ? (long) g.inH + g.padEndH : g.inH;
@@ -323,12 +319,8 @@ public final class Pool {
         if (s > 1 && s <= LANES / 2) {
             // Strided: a vector of window starts, every s-th lane kept (compress), as in direct(). A kept lane
             // reads inside the row; the others may read the divisors or the slack, and are dropped.
-            int perVector = LANES / s + (LANES % s == 0 ? 0 : 1);
-            long starts = 0;
-            for (int i = 0; i < LANES; i += s) {
-                starts |= 1L << i;
-            }
-            VectorMask<Float> pick = VectorMask.fromLong(F, starts);
+            int perVector = (LANES + s - 1) / s;
+            VectorMask<Float> pick = VectorMask.fromLong(F, Vectors.everyNthLane(s));
             for (; ow < g.outW; ow += perVector) {
                 long j = (long) ow * s;
                 FloatVector acc = FloatVector.fromMemorySegment(F, row, j * 4, NO);

@@ -43,6 +43,19 @@ public final class Vectors {
     private Vectors() {
     }
 
+    /**
+     * Lanes 0, s, 2s, ... of a vector as mask bits (for {@code VectorMask.fromLong}): the window starts of a
+     * stride-s row, which compressing packs into consecutive outputs. A long, not a mask: a vector or mask that
+     * crosses a call the JIT does not inline is boxed.
+     */
+    static long everyNthLane(int s) {
+        long bits = 0;
+        for (int i = 0; i < LANES; i += s) {
+            bits |= 1L << i;
+        }
+        return bits;
+    }
+
     /** For reports: {@code "512-bit (16 floats)"} or {@code "scalar"}. */
     public static String describe() {
         return SCALAR ? "scalar" : BITS + "-bit (" + LANES + " floats)";

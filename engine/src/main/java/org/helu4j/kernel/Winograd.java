@@ -95,10 +95,11 @@ final class Winograd {
                 // (G g) Gᵀ: 4×4
                 for (int i = 0; i < 4; i++) {
                     float a = gg[3 * i], b = gg[3 * i + 1], c2 = gg[3 * i + 2];
-                    float[] row = {a, 0.5f * (a + b + c2), 0.5f * (a - b + c2), c2};
-                    for (int j = 0; j < 4; j++) {
-                        u[((i * 4 + j) * outChannels + m) * inChannels + c] = row[j];
-                    }
+                    int at = (i * 4 * outChannels + m) * inChannels + c, xi = outChannels * inChannels;
+                    u[at] = a;
+                    u[at + xi] = 0.5f * (a + b + c2);
+                    u[at + 2 * xi] = 0.5f * (a - b + c2);
+                    u[at + 3 * xi] = c2;
                 }
             }
         }
@@ -179,7 +180,7 @@ final class Winograd {
             l.copy(padded, in, geo.tiles, (long) b * c, c, slack);
             transformInput(v, padded, l, geo.taps, c, cols);
             ConvGrid.pointwise(mm, v, u, geo.gemms, Epilogue.NONE, c);
-            transformOutput(out, mm, g, ep, b, tilesH, cols, qw);
+            transformOutput(out, mm, g, ep, b, tilesH, cols, qw, geo.stage);
         }
     }
 
@@ -250,7 +251,7 @@ final class Winograd {
      * columns interleaved; the row's last vector, and a second output row past the map (odd H), are cut off.
      */
     private static void transformOutput(MemorySegment out, MemorySegment mm, ConvGeometry g, Epilogue ep, int b,
-            int tilesH, long cols, int qw) {
+            int tilesH, long cols, int qw, float[] stage) {
         int m = g.outChannels;
         int tilesW = (g.outW + 1) / 2;
         long plane = cols * Float.BYTES;
@@ -262,7 +263,6 @@ final class Winograd {
         long outPlane = (long) g.outH * g.outW;
         long vb = (long) L * Float.BYTES;
         long outBytes = out.byteSize();
-        float[] stage = GEOMETRIES.get().stage;
         for (int ch = 0; ch < m; ch++) {
             FloatVector z = FloatVector.broadcast(F, bias == null ? 0f
                     : bias.getAtIndex(FL, ep.biasOff() + (long) ch * ep.biasRowStride()));

@@ -3,6 +3,7 @@ package org.helu4j.kernel;
 import static org.helu4j.kernel.KernelTesting.SENTINEL;
 import static org.helu4j.kernel.KernelTesting.assertClose;
 import static org.helu4j.kernel.KernelTesting.filled;
+import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -249,12 +250,7 @@ class ConvTest {
                 Conv.conv(one, in, w, null, g, ep);
                 for (int threads = 2; threads <= 3; threads++) {
                     MemorySegment many = filled(arena, outN, SENTINEL);
-                    Parallel.setParallelism(threads);
-                    try {
-                        Conv.conv(many, in, w, null, g, ep);
-                    } finally {
-                        Parallel.setParallelism(1);
-                    }
+                    onThreads(threads, () -> Conv.conv(many, in, w, null, g, ep));
                     assertEquals(-1L, one.mismatch(many), tc + " on " + threads + " threads");
                 }
             }
@@ -306,12 +302,8 @@ class ConvTest {
                         Conv.conv(actual, in, w, null, u, g, ep);
                         assertClose(expected, actual, outN, 2e-5, tc + " " + act + (withResidual ? " + residual" : ""));
                         MemorySegment twoThreads = filled(arena, outN, SENTINEL);
-                        Parallel.setParallelism(2);
-                        try {
-                            Conv.conv(twoThreads, in, w, null, u, g, ep);
-                        } finally {
-                            Parallel.setParallelism(1);
-                        }
+                        Gemm.Epilogue used = ep;
+                        onThreads(2, () -> Conv.conv(twoThreads, in, w, null, u, g, used));
                         assertEquals(-1L, actual.mismatch(twoThreads), tc + " on 2 threads");
                     }
                 }

@@ -16,6 +16,16 @@ final class KernelTesting {
     private KernelTesting() {
     }
 
+    /** Runs {@code body} with kernels splitting their work over {@code threads} threads, then back to one. */
+    static void onThreads(int threads, Runnable body) {
+        Parallel.setParallelism(threads);
+        try {
+            body.run();
+        } finally {
+            Parallel.setParallelism(1);
+        }
+    }
+
     /** {@code n} floats uniform in [-1, 1); with {@code specials}, every 7th or so is NaN, +-Inf or +-0. */
     static MemorySegment random(Arena arena, long n, Random rnd, boolean specials) {
         MemorySegment s = arena.allocate(Math.max(n, 1) * 4, 64);

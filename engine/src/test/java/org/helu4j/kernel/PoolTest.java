@@ -3,6 +3,7 @@ package org.helu4j.kernel;
 import static org.helu4j.kernel.KernelTesting.SENTINEL;
 import static org.helu4j.kernel.KernelTesting.assertClose;
 import static org.helu4j.kernel.KernelTesting.filled;
+import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -123,18 +124,16 @@ class PoolTest {
                 for (int kind = 0; kind < 3; kind++) {
                     MemorySegment expected = filled(arena, outN, SENTINEL);
                     MemorySegment actual = filled(arena, outN, SENTINEL);
-                    Parallel.setParallelism(2);
-                    try {
-                        if (kind == 0) {
+                    int k = kind;
+                    onThreads(2, () -> {
+                        if (k == 0) {
                             PoolRef.maxPool(expected, null, in, g, false);
                             Pool.maxPool(actual, in, g, scratch);
                         } else {
-                            PoolRef.avgPool(expected, in, g, kind == 2);
-                            Pool.avgPool(actual, in, g, kind == 2, scratch);
+                            PoolRef.avgPool(expected, in, g, k == 2);
+                            Pool.avgPool(actual, in, g, k == 2, scratch);
                         }
-                    } finally {
-                        Parallel.setParallelism(1);
-                    }
+                    });
                     assertClose(expected, actual, outN, 1e-5, "kind " + kind + " " + tc);
                 }
             }
