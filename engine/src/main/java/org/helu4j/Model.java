@@ -77,7 +77,7 @@ public final class Model implements AutoCloseable {
         if (options.optimize()) {
             graph = Optimizer.optimize(graph, arena);
         }
-        return new Model(arena, graph, Plan.compile(graph));
+        return new Model(arena, graph, Plan.compile(graph, arena));
     }
 
     /** Loads a model from bytes; external data is refused, since there is no folder to resolve it in. */

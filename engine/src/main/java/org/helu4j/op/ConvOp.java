@@ -38,7 +38,8 @@ final class ConvOp extends Op {
      */
     private volatile MemorySegment winograd;
 
-    private record PackedWeights(Tensor source, MemorySegment strips) {
+    /** The packed strips, and the model's arena that they, and the Winograd weights made later, live in. */
+    private record PackedWeights(Tensor source, MemorySegment strips, Arena arena) {
     }
 
     private record Last(Shape x, Shape w, ConvGeometry geometry, MemorySegment bias, MemorySegment res,
@@ -82,7 +83,7 @@ final class ConvOp extends Op {
     }
 
     @Override
-    public void prepare(Tensor[] constants) {
+    public void prepare(Tensor[] constants, Arena arena) {
         Tensor w = constants.length > 1 ? constants[1] : null;
         if (w == null || w.type() != DType.FLOAT32 || w.shape().rank() < 3 || w.shape().dim(0) % group != 0) {
             return;
@@ -92,10 +93,10 @@ final class ConvOp extends Op {
         if (m == 0 || k == 0 || k > Integer.MAX_VALUE || (long) w.shape().dim(1) * group > Integer.MAX_VALUE) {
             return;
         }
-        MemorySegment strips = Arena.ofAuto().allocate(
+        MemorySegment strips = arena.allocate(
                 Math.max(1, Conv.packedWeightFloats(m, group, (int) k)) * Float.BYTES, Tensor.ALIGNMENT);
         Conv.packWeights(strips, w.segment(), m, group, (int) k);
-        packed = new PackedWeights(w, strips);
+        packed = new PackedWeights(w, strips, arena);
     }
 
     @Override
@@ -108,13 +109,13 @@ final class ConvOp extends Op {
         MemorySegment strips = own ? p.strips : null;
         MemorySegment y = out[0].segment();
         if (state.residualPlan == null) {
-            MemorySegment u = own ? winograd(p.source, state.geometry, state.epilogue) : null;
+            MemorySegment u = own ? winograd(p, state.geometry, state.epilogue) : null;
             Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue);
             return;
         }
         // A residual that only broadcasts to the output: add it after the bias, then activate.
         Gemm.Epilogue plain = state.epilogue.withAct(Gemm.Act.NONE, 0f);
-        MemorySegment u = own ? winograd(p.source, state.geometry, plain) : null;
+        MemorySegment u = own ? winograd(p, state.geometry, plain) : null;
         Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, plain);
         Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
         if (act != Gemm.Act.NONE) {
@@ -123,8 +124,8 @@ final class ConvOp extends Op {
         }
     }
 
-    /** The constant weights w transformed for Winograd when this call takes that path, else null. */
-    private MemorySegment winograd(Tensor w, ConvGeometry g, Gemm.Epilogue ep) {
+    /** The constant weights transformed for Winograd when this call takes that path, else null. */
+    private MemorySegment winograd(PackedWeights p, ConvGeometry g, Gemm.Epilogue ep) {
         if (!Conv.winogradPays(g, ep)) {
             return null;
         }
@@ -133,9 +134,9 @@ final class ConvOp extends Op {
             synchronized (this) {
                 u = winograd;
                 if (u == null) {
-                    u = Arena.ofAuto().allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES,
+                    u = p.arena.allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES,
                             Tensor.ALIGNMENT);
-                    Conv.packWinograd(u, w.segment(), g.outChannels, g.inChannels);
+                    Conv.packWinograd(u, p.source.segment(), g.outChannels, g.inChannels);
                     winograd = u;
                 }
             }

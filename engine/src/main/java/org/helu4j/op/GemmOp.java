@@ -1,5 +1,6 @@
 package org.helu4j.op;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import org.helu4j.Tensor;
@@ -82,12 +83,12 @@ final class GemmOp extends Op {
     }
 
     @Override
-    public void prepare(Tensor[] constants) {
+    public void prepare(Tensor[] constants, Arena arena) {
         Tensor b = constants.length > 1 ? constants[1] : null;
         if (b != null && b.type() == DType.FLOAT32 && b.shape().rank() == 2) {
             int n = transB ? b.shape().dim(0) : b.shape().dim(1);
             int k = transB ? b.shape().dim(1) : b.shape().dim(0);
-            packed = GemmPackedB.pack(b, transB, n, k);
+            packed = GemmPackedB.pack(arena, b, transB, n, k);
         }
     }
 

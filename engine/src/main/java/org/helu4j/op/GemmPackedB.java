@@ -12,13 +12,16 @@ import org.helu4j.kernel.Gemm;
  */
 record GemmPackedB(Tensor source, MemorySegment panels) {
 
-    /** The packed B, or null where packing does not pay: one column is a contiguous vector already. */
-    static GemmPackedB pack(Tensor b, boolean transB, int n, int k) {
+    /**
+     * The packed B, allocated in {@code arena} (the model's, so that closing the model frees it), or null where
+     * packing does not pay: one column is a contiguous vector already.
+     */
+    static GemmPackedB pack(Arena arena, Tensor b, boolean transB, int n, int k) {
         if (n == 1) {
             return null;
         }
         long floats = Gemm.packedSize(n, k);
-        MemorySegment panels = Arena.ofAuto().allocate(Math.max(floats, 1) * Float.BYTES, Tensor.ALIGNMENT);
+        MemorySegment panels = arena.allocate(Math.max(floats, 1) * Float.BYTES, Tensor.ALIGNMENT);
         long ldb = b.shape().dim(b.shape().rank() - 1);
         Gemm.packB(panels, 0, b.segment(), 0, ldb, transB, n, k);
         return new GemmPackedB(b, panels);

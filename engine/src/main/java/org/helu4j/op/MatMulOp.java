@@ -1,5 +1,6 @@
 package org.helu4j.op;
 
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
@@ -53,10 +54,10 @@ final class MatMulOp extends Op {
     }
 
     @Override
-    public void prepare(Tensor[] constants) {
+    public void prepare(Tensor[] constants, Arena arena) {
         Tensor b = constants.length > 1 ? constants[1] : null;
         if (b != null && b.type() == DType.FLOAT32 && b.shape().rank() == 2) {
-            packed = GemmPackedB.pack(b, false, b.shape().dim(1), b.shape().dim(0));
+            packed = GemmPackedB.pack(arena, b, false, b.shape().dim(1), b.shape().dim(0));
         }
     }
 

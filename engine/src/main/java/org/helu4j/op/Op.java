@@ -1,5 +1,6 @@
 package org.helu4j.op;
 
+import java.lang.foreign.Arena;
 import org.helu4j.Tensor;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.Gemm;
@@ -38,9 +39,10 @@ public abstract class Op {
     /**
      * Called once at load time with the inputs that are constants of the model ({@code null} for the others),
      * so that an op can pack its weights even when its activation's shape is only known at run time (a
-     * dynamic batch). An op that packs must still check, at run time, that it is handed that very tensor.
+     * dynamic batch). An op that packs must still check, at run time, that it is handed that very tensor. Packed
+     * copies go in {@code arena}, the model's, so that closing the model frees them rather than the GC.
      */
-    public void prepare(Tensor[] constants) {
+    public void prepare(Tensor[] constants, Arena arena) {
     }
 
     /** For reports and {@code infer inspect}: what this op does beyond its type, e.g. a fused activation. */

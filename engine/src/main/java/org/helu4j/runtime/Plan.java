@@ -1,5 +1,6 @@
 package org.helu4j.runtime;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -53,8 +54,16 @@ public final class Plan {
         this.lastUse = Liveness.lastUses(slotNames.length, inSlots, folded, outputSlots);
     }
 
-    /** Compiles {@code graph}: creates the ops and infers what can be inferred from the declared input shapes. */
+    /** {@link #compile(Graph, Arena)} with packed weights left to the GC (for tests and tools). */
     public static Plan compile(Graph graph) throws ModelFormatException {
+        return compile(graph, Arena.ofAuto());
+    }
+
+    /**
+     * Compiles {@code graph}: creates the ops, infers what can be inferred from the declared input shapes, and has
+     * the ops pack their constant weights into {@code weights} (the model's arena).
+     */
+    public static Plan compile(Graph graph, Arena weights) throws ModelFormatException {
         Map<String, Integer> slots = new HashMap<>();
         List<String> names = new ArrayList<>();
         for (String name : graph.initializers().keySet()) {
@@ -113,13 +122,13 @@ public final class Plan {
             shapes[inputSlots[i]] = in.isStatic() ? Shape.of(in.dims()) : null;
         }
         boolean[] folded = inferStatic(graph, ops, inSlots, outSlots, constants, types, shapes);
-        prepare(ops, inSlots, constants, folded);
+        prepare(ops, inSlots, constants, folded, weights);
         return new Plan(graph, ops, inSlots, outSlots, folded, constants, inputSlots, outputSlots,
                 names.toArray(new String[0]), types, shapes);
     }
 
     /** Hands every op that will run its constant inputs, for packing weights ({@link Op#prepare}). */
-    private static void prepare(Op[] ops, int[][] inSlots, Tensor[] constants, boolean[] folded)
+    private static void prepare(Op[] ops, int[][] inSlots, Tensor[] constants, boolean[] folded, Arena weights)
             throws ModelFormatException {
         for (int k = 0; k < ops.length; k++) {
             if (folded[k]) {
@@ -131,7 +140,7 @@ public final class Plan {
                 values[i] = ins[i] < 0 ? null : constants[ins[i]];
             }
             try {
-                ops[k].prepare(values);
+                ops[k].prepare(values, weights);
             } catch (RuntimeException e) {
                 throw new ModelFormatException(ops[k].node().describe() + ": " + message(e), e);
             }

@@ -140,7 +140,7 @@ class GemmOpTest {
         Op op = op("Gemm", 13, 3, 1, Map.of("transB", 1L));
         // Load time: inference with A's value unknown, then the op is handed its constants (the weights).
         infer(op, new Tensor[] {a, w, bias}, new Tensor[] {null, w, bias});
-        op.prepare(new Tensor[] {null, w, bias});
+        op.prepare(new Tensor[] {null, w, bias}, Arena.ofAuto());
         assertTrue(op.describe().contains("packed"), op.describe());
         float[] want = naive(a, w, bias, false, true, 1f, 1f);
         assertClose(want, run(op, a, w, bias));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Map;
 import org.helu4j.Tensor;
@@ -97,7 +98,7 @@ class MatMulOpTest {
         Tensor w = random(40, 37);
         Op op = op("MatMul", 13, 2, 1, Map.of());
         GemmOpTest.infer(op, new Tensor[] {a, w}, new Tensor[] {null, w});
-        op.prepare(new Tensor[] {null, w});
+        op.prepare(new Tensor[] {null, w}, Arena.ofAuto());
         assertTrue(op.describe().contains("packed"), op.describe());
         assertClose(naive(a, w), run(op, a, w));
         Tensor other = random(40, 37);
