@@ -90,7 +90,16 @@ jmh() {  # name, then JMH arguments
 }
 shapes() { "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.Shapes "$@" 2>/dev/null; }
 
-skip ort || { echo "== OrtSideBySide"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.OrtSideBySide "${ORT_RUN[@]}" --out "$OUT/ort.csv" "${ALL[@]}" 2>&1 | grep -v '^WARNING' | tee "$OUT/ort.log"; }
+# One JVM per model, as JMH forks one per benchmark: a JVM that has run other models first runs the next one up to
+# 30% slower (the JIT's profiles of the shared kernels mix every model's shapes and paths); see README.
+ort_model() {  # one model's side-by-side rows, appended to ort.csv
+  "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.OrtSideBySide "${ORT_RUN[@]}" --out "$OUT/ort-one.csv" "$1" 2>&1 \
+    | grep -v '^WARNING' | tee -a "$OUT/ort.log"
+  [[ -s "$OUT/ort-one.csv" ]] || return 0
+  if [[ -s "$OUT/ort.csv" ]]; then tail -n +2 "$OUT/ort-one.csv" >> "$OUT/ort.csv"; else cp "$OUT/ort-one.csv" "$OUT/ort.csv"; fi
+  rm -f "$OUT/ort-one.csv"
+}
+skip ort || { echo "== OrtSideBySide (one JVM per model)"; for m in "${ALL[@]}"; do ort_model "$m"; done; }
 skip peak || { echo "== PeakFlops"; "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.PeakFlops --seconds "$PEAK_S" --out "$OUT/peak.csv"; }
 if [[ "$MODE" == full ]]; then
   skip gemm || jmh gemm-plain 'GemmBench\.' -p layout=plain

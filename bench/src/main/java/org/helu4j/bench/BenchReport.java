@@ -192,7 +192,7 @@ public final class BenchReport {
             return;
         }
         List<String[]> rows = OrtSideBySide.readCsv(f);
-        s.append("`OrtSideBySide`: the same `.onnx` file and input in one process, interleaved in blocks of ~100 ms; ")
+        s.append("`OrtSideBySide`: the same `.onnx` file and input in one process (a fresh one per model), interleaved in blocks of ~100 ms; ")
                 .append("ORT with the CPU provider, `ALL_OPT`, intra-op threads = helu4j's threads, inter-op 1. ")
                 .append("p50 of single-run latency; ratio = helu4j p50 / ORT p50 (below 1: helu4j is faster). ")
                 .append("Throughput = batch / p50.\n\n");
