@@ -164,8 +164,10 @@ public final class DepthwiseConv {
      * 2-D: each input plane is copied into a zero-padded, phase-split plane ({@link PaddedPhases}, thread-local
      * scratch), on whose grid every tap, for all outputs of the plane, is one contiguous read from a fixed offset:
      * the outputs are whole vectors with no border cases. A 3×3 window is one pass (nine loads, nine FMAs and one
-     * store per vector); other windows accumulate tap by tap on the grid, which stays in L1. The grid's extra
-     * columns are dropped when it is copied into the output plane.
+     * store per vector), written straight into the output's rows when they are a vector wide or more; other
+     * windows accumulate tap by tap on the grid, which stays in L1, and the grid's extra columns are dropped when
+     * it is copied into the output plane. Only the first plane's padding is zeroed: the others overwrite the same
+     * interior cells.
      */
     private static void gridPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1) {
@@ -183,13 +185,15 @@ public final class DepthwiseConv {
         MemorySegment grid = Scratch.get(SLOT_GRID, end);
         PaddedPhases.fill(padded, l.channel, slack);
         boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
+        // A 3×3 over rows of at least a vector writes the output itself; narrower rows go through the grid.
+        boolean direct = taps == 9 && g.outW >= LANES;
         int lastIn = -1;
         for (int p = p0; p < p1; p++) {
             int b = p / g.outChannels;
             int m = p % g.outChannels;
             int inPlane = b * g.inChannels + m / mult;
             if (inPlane != lastIn) {
-                l.copyChannel(padded, 0, in, (long) inPlane * g.inH * g.inW, g);
+                l.copyChannel(padded, 0, in, (long) inPlane * g.inH * g.inW, g, lastIn >= 0);
                 lastIn = inPlane;
             }
             long wt = (long) m * taps;
@@ -206,6 +210,35 @@ public final class DepthwiseConv {
                 FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
                 long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
                         o7 = off[7], o8 = off[8];
+                if (direct) {
+                    // Straight into the output plane, row by row; a row's last vector overlaps the one before it.
+                    long o = (long) p * g.outSpatial() * 4;
+                    long lastAt = (g.outW - LANES) * 4L;
+                    for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
+                        long row = (long) oh * l.qw * 4;
+                        for (long x = 0; ; x += LANES * 4) {
+                            x = Math.min(x, lastAt);
+                            long at = row + x;
+                            FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
+                            acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
+                            if (clamp) {
+                                acc = acc.max(lo).min(hi);
+                            }
+                            acc.intoMemorySegment(out, o + x, NO);
+                            if (x == lastAt) {
+                                break;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (long at = 0; at < end; at += LANES * 4) {
                     FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
                     acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);

@@ -76,20 +76,26 @@ final class PaddedPhases {
      */
     void copy(MemorySegment padded, MemorySegment in, ConvGeometry g, long firstPlane, long planes, long slack) {
         for (long c = 0; c < planes; c++) {
-            copyChannel(padded, c * channel, in, (firstPlane + c) * g.inH * g.inW, g);
+            copyChannel(padded, c * channel, in, (firstPlane + c) * g.inH * g.inW, g, false);
         }
         fill(padded, planes * channel, slack);
     }
 
-    /** One input plane (at float {@code src} of in) into its padded, phase-split channel at float {@code dst}. */
-    void copyChannel(MemorySegment padded, long dst, MemorySegment in, long src, ConvGeometry g) {
+    /**
+     * One input plane (at float {@code src} of in) into its padded, phase-split channel at float {@code dst}. With
+     * {@code padZero}, the channel held another plane of this geometry before, so its padding is zero already: a
+     * copy writes the same interior cells every time, and only zeros elsewhere.
+     */
+    void copyChannel(MemorySegment padded, long dst, MemorySegment in, long src, ConvGeometry g, boolean padZero) {
         int rows = Math.min(g.inH, ph - g.padH);
         int width = Math.min(g.inW, pw - g.padW);
         for (int fy = 0; fy < g.strideH; fy++) {
             for (int fx = 0; fx < g.strideW; fx++) {
                 if (reads(fy, fx)) {
                     long plane = dst + ((long) fy * g.strideW + fx) * phase;
-                    fill(padded, plane, phase);
+                    if (!padZero) {
+                        fill(padded, plane, phase);
+                    }
                     if (width > 0) {
                         phase(padded, plane, in, src, g, fy, fx, rows, width);
                     }
