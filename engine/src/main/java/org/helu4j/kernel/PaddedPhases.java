@@ -107,8 +107,9 @@ final class PaddedPhases {
     /**
      * Phase plane (fy, fx) of one channel from the input plane at {@code src}: the input rows of row phase fy, in
      * order. With a W stride each vector of a row is compressed to its phase-fx lanes and stored whole: the zeros
-     * compress leaves above them land on later columns, rows or planes of this channel, which are written after,
-     * or on padding, which is zero anyway (and on the slack past the last channel).
+     * compress leaves above them land on later columns or rows of this plane, which are written after, or on
+     * padding, which is zero anyway. The plane's last row stores just its lanes, so that nothing lands past the
+     * plane: channels may be copied by different threads.
      */
     private void phase(MemorySegment padded, long plane, MemorySegment in, long src, ConvGeometry g, int fy, int fx,
             int rows, int width) {
@@ -137,7 +138,9 @@ final class PaddedPhases {
         for (int r = r0; r < rows; r += g.strideH, to += qw) {
             long from = (src + (long) r * g.inW + x0) * Float.BYTES;
             long at = to * Float.BYTES;
-            if (from - (long) x0 * Float.BYTES + lastLoadEnd <= inBytes) {
+            boolean loadable = from - (long) x0 * Float.BYTES + lastLoadEnd <= inBytes;
+            boolean last = r + g.strideH >= rows;
+            if (loadable && !last) {
                 for (int i = 0; i < full; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
                     FloatVector.fromMemorySegment(F, in, from, NO).compress(pick).intoMemorySegment(padded, at, NO);
                 }
@@ -149,17 +152,27 @@ final class PaddedPhases {
                 }
                 continue;
             }
-            // The input's last rows: each vector staged through scratch, since a masked load at a segment's end is
-            // not intrinsified (microseconds per load).
-            if (stage == null) {
+            // The plane's last row stores only its own lanes: the zeros past them could land on the next channel,
+            // which another thread may have copied already. The input's last rows are loaded through scratch,
+            // since a masked load at a segment's end is not intrinsified (microseconds per load).
+            if (!loadable && stage == null) {
                 stage = Scratch.get(SLOT_STAGE, (long) L * Float.BYTES);
             }
             for (int i = 0; i < vectors; i++, from += (long) step * Float.BYTES, at += (long) perVector * Float.BYTES) {
                 int x = x0 + i * step;
-                long n = Math.min(L, width - x);
-                MemorySegment.copy(in, from, stage, 0, n * Float.BYTES);
-                FloatVector v = FloatVector.fromMemorySegment(F, stage, 0, NO);
-                v.blend(0f, F.indexInRange(x, width).not()).compress(pick).intoMemorySegment(padded, at, NO);
+                FloatVector v;
+                if (loadable) {
+                    v = FloatVector.fromMemorySegment(F, in, from, NO);
+                } else {
+                    MemorySegment.copy(in, from, stage, 0, Math.min(L, width - x) * (long) Float.BYTES);
+                    v = FloatVector.fromMemorySegment(F, stage, 0, NO);
+                }
+                v = v.blend(0f, F.indexInRange(x, width).not()).compress(pick);
+                if (last) {
+                    v.intoMemorySegment(padded, at, NO, F.indexInRange(0, Math.min(perVector, (width - x + s - 1) / s)));
+                } else {
+                    v.intoMemorySegment(padded, at, NO);
+                }
             }
         }
     }

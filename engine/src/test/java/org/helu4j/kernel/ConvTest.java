@@ -258,6 +258,41 @@ class ConvTest {
     }
 
     /**
+     * Channels of the padded, phase-split input copied by different threads (a strided grid conv, and Winograd's
+     * stride-2 tiles), with no padding, so that each channel's last phase row ends right where the next channel
+     * starts: a store spilling past it clobbered a neighbour now and then. Repeated, since it was a race.
+     */
+    @Test
+    void parallelPaddedCopiesKeepToTheirChannels() {
+        Case[] cases = {
+            new Case(1, 48, 32, 1, a(2 * T + 2, 2 * T + 2), a(3, 3), a(2, 2), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            new Case(1, 40, 32, 1, a(12, 3 * T + 5), a(3, 3), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(tc.c);
+                long outN = (long) tc.n * tc.m * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m * tc.c * 9, rnd, false);
+                MemorySegment bias = random(arena, tc.m, rnd, false);
+                MemorySegment u = arena.allocate(Conv.winogradFloats(tc.m, tc.c) * 4, 64);
+                Conv.packWinograd(u, w, tc.m, tc.c);
+                MemorySegment uOrNull = Winograd.pays(g, Gemm.Epilogue.NONE) ? u : null;
+                Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, false);
+                MemorySegment one = filled(arena, outN, SENTINEL);
+                Parallel.setParallelism(1);
+                Conv.conv(one, in, w, null, uOrNull, g, ep);
+                for (int run = 0; run < 30; run++) {
+                    MemorySegment two = filled(arena, outN, SENTINEL);
+                    onThreads(2, () -> Conv.conv(two, in, w, null, uOrNull, g, ep));
+                    assertEquals(-1L, one.mismatch(two), tc + " on 2 threads, run " + run);
+                }
+            }
+        }
+    }
+
+    /**
      * Winograd F(2×2, 3×3) against the reference: even and odd maps, 'same' and 'valid' and uneven padding,
      * channel counts that are not multiples of the tile, a batch, and every epilogue it applies (bias, residual,
      * ReLU, Clip). Its rounding differs from the direct sum's, hence the looser tolerance.
