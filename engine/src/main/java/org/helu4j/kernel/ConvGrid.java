@@ -80,12 +80,76 @@ final class ConvGrid {
         // column's widest tap is inside it); a vector more for the splitting's masked stores.
         long slack = ldg - gridCols + 2L * L;
         MemorySegment padded = Scratch.get(SLOT_PADDED, (planes * l.channel + slack) * Float.BYTES);
-        l.copy(padded, in, g, (long) b0 * g.inChannels, planes, slack);
         MemorySegment grid = Scratch.get(SLOT_GRID, (long) (b1 - b0) * g.outChannels * ldg * Float.BYTES);
+        long rows = (long) (b1 - b0) * g.outChannels;
+        Passes passes = want > 1 ? PASSES.get() : null;
+        if (passes == null) {
+            l.copy(padded, in, g, (long) b0 * g.inChannels, planes, slack);
+        } else {
+            PaddedPhases.fill(padded, planes * l.channel, slack);
+            passes.run(true, out, in, padded, grid, g, ep, l.qw, ldg, b0, planes);
+        }
         int strips = (g.outChannels / g.group + MR - 1) / MR;
         job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, strips, b0, b1 - b0, want);
         job.run();
-        compact(out, grid, g, l.qw, ldg, ep, b0, b1);
+        if (passes == null) {
+            compact(out, grid, g, l.qw, ldg, ep, b0, 0, rows);
+        } else {
+            passes.run(false, out, in, padded, grid, g, ep, l.qw, ldg, b0, rows);
+        }
+    }
+
+    private static final ThreadLocal<Passes> PASSES = ThreadLocal.withInitial(Passes::new);
+
+    /**
+     * The padded copy of the input, or the compaction of the grid, split by channel over the session's threads:
+     * serial, they are what keeps a parallel conv on one image from scaling (a tenth to a third of its time).
+     */
+    private static final class Passes implements Parallel.Body {
+        private static final int MAX_PARTS = 16;
+        private boolean copy;
+        private MemorySegment out, in, padded, grid;
+        private ConvGeometry g;
+        private Epilogue ep;
+        private int qw, b0, parts;
+        private long ldg, count;
+
+        void run(boolean copy, MemorySegment out, MemorySegment in, MemorySegment padded, MemorySegment grid,
+                ConvGeometry g, Epilogue ep, int qw, long ldg, int b0, long count) {
+            this.copy = copy;
+            this.out = out;
+            this.in = in;
+            this.padded = padded;
+            this.grid = grid;
+            this.g = g;
+            this.ep = ep;
+            this.qw = qw;
+            this.ldg = ldg;
+            this.b0 = b0;
+            this.count = count;
+            this.parts = (int) Math.min(count, MAX_PARTS);
+            try {
+                Parallel.forEach(parts, this);
+            } finally {
+                this.out = this.in = this.padded = this.grid = null;
+                this.g = null;
+                this.ep = null;
+            }
+        }
+
+        @Override
+        public void run(int part) {
+            long r0 = count * part / parts, r1 = count * (part + 1) / parts;
+            if (copy) {
+                PaddedPhases l = TASKS.get().layout.set(g);
+                long first = (long) b0 * g.inChannels;
+                for (long c = r0; c < r1; c++) {
+                    l.copyChannel(padded, c * l.channel, in, (first + c) * g.inH * g.inW, g, false);
+                }
+            } else {
+                compact(out, grid, g, qw, ldg, ep, b0, r0, r1);
+            }
+        }
     }
 
     private static final ThreadLocal<Images> IMAGES = ThreadLocal.withInitial(Images::new);
@@ -409,26 +473,26 @@ final class ConvGrid {
      * a residual and a clamp are applied on the way, any other epilogue as a pass over the result.
      */
     private static void compact(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg, Epilogue ep,
-            int b0, int b1) {
-        long rowsOut = (long) (b1 - b0) * g.outChannels;
+            int b0, long r0, long r1) {
         long first = (long) b0 * g.outChannels;  // the grid's first row is this output row
         long p = g.outSpatial();
         MemorySegment res = ep.residual();
         if (!inTile(ep)) {
-            for (long r = 0; r < rowsOut; r++) {
+            for (long r = r0; r < r1; r++) {
                 for (int oh = 0; oh < g.outH; oh++) {
                     MemorySegment.copy(grid, (r * ldg + (long) oh * pw) * Float.BYTES, out,
                             ((first + r) * p + (long) oh * g.outW) * Float.BYTES, (long) g.outW * Float.BYTES);
                 }
-            }
-            for (int b = b0; b < b1; b++) {
-                Gemm.applyEpilogue(out, (long) b * g.outChannels * p, p, g.outChannels, (int) p, ep);
+                // The epilogue of this output row: its image's channel (first + r) % outChannels.
+                long row = first + r;
+                Gemm.finish(out, row / g.outChannels * g.outChannels * p, p, (int) (row % g.outChannels), 0, 1,
+                        (int) p, ep);
             }
             return;
         }
         boolean clamp = res != null && ep.act() != Act.NONE;
         FloatVector lo = FloatVector.broadcast(F, ep.clampLow()), hi = FloatVector.broadcast(F, ep.clampHigh());
-        for (long r = 0; r < rowsOut; r++) {
+        for (long r = r0; r < r1; r++) {
             for (int oh = 0; oh < g.outH; oh++) {
                 long src = (r * ldg + (long) oh * pw) * Float.BYTES;
                 long dst = ((first + r) * p + (long) oh * g.outW) * Float.BYTES;

@@ -244,14 +244,19 @@ class ConvTest {
                 MemorySegment w = random(arena, (long) tc.m * (tc.c / tc.group) * g.kernelSize(), rnd, false);
                 MemorySegment bias = random(arena, tc.m, rnd, false);
                 MemorySegment res = random(arena, outN, rnd, false);
-                Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, true).withResidual(res);
-                MemorySegment one = filled(arena, outN, SENTINEL);
-                Parallel.setParallelism(1);
-                Conv.conv(one, in, w, null, g, ep);
-                for (int threads = 2; threads <= 3; threads++) {
-                    MemorySegment many = filled(arena, outN, SENTINEL);
-                    onThreads(threads, () -> Conv.conv(many, in, w, null, g, ep));
-                    assertEquals(-1L, one.mismatch(many), tc + " on " + threads + " threads");
+                // ReLU is applied in the tile, GELU in the compaction, after the residual.
+                Gemm.Epilogue relu = Gemm.Epilogue.rowBias(bias, 0, true).withResidual(res);
+                Gemm.Epilogue gelu = Gemm.Epilogue.rowBias(bias, 0, false).withAct(Gemm.Act.GELU, 0f, 0f)
+                        .withResidual(res);
+                for (Gemm.Epilogue ep : new Gemm.Epilogue[] {relu, gelu}) {
+                    MemorySegment one = filled(arena, outN, SENTINEL);
+                    Parallel.setParallelism(1);
+                    Conv.conv(one, in, w, null, g, ep);
+                    for (int threads = 2; threads <= 3; threads++) {
+                        MemorySegment many = filled(arena, outN, SENTINEL);
+                        onThreads(threads, () -> Conv.conv(many, in, w, null, g, ep));
+                        assertEquals(-1L, one.mismatch(many), tc + " " + ep.act() + " on " + threads + " threads");
+                    }
                 }
             }
         }
