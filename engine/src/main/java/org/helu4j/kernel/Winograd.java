@@ -136,8 +136,6 @@ final class Winograd {
         ConvGeometry of, tiles, gemms;
         final PaddedPhases layout = new PaddedPhases();
         final long[] taps = new long[16];
-        /** The output transform's last vectors, on their way out one value at a time. */
-        final float[] stage = new float[4 * L];
 
         void set(ConvGeometry g) {
             if (g == of) {
@@ -185,7 +183,7 @@ final class Winograd {
                 l.copy(padded, in, geo.tiles, (long) b * c, c, slack);
                 transformInput(v, padded, l, geo.taps, c, 0, c, cols);
                 ConvGrid.pointwise(mm, v, u, geo.gemms, Epilogue.NONE, c);
-                transformOutput(out, mm, g, ep, b, tilesH, cols, qw, geo.stage, 0, m);
+                transformOutput(out, mm, g, ep, b, tilesH, cols, qw, 0, m);
                 continue;
             }
             PaddedPhases.fill(padded, (long) c * l.channel, slack);
@@ -244,7 +242,7 @@ final class Winograd {
                 }
                 transformInput(v, padded, l, geo.taps, g.inChannels, c0, c1, cols);
             } else {
-                transformOutput(out, mm, g, ep, b, (g.outH + 1) / 2, cols, (g.outW + 1) / 2 + 1, geo.stage, c0, c1);
+                transformOutput(out, mm, g, ep, b, (g.outH + 1) / 2, cols, (g.outW + 1) / 2 + 1, c0, c1);
             }
         }
     }
@@ -316,7 +314,7 @@ final class Winograd {
      * columns interleaved; the row's last vector, and a second output row past the map (odd H), are cut off.
      */
     private static void transformOutput(MemorySegment out, MemorySegment mm, ConvGeometry g, Epilogue ep, int b,
-            int tilesH, long cols, int qw, float[] stage, int ch0, int ch1) {
+            int tilesH, long cols, int qw, int ch0, int ch1) {
         int m = g.outChannels;
         int tilesW = (g.outW + 1) / 2;
         long plane = cols * Float.BYTES;
@@ -373,33 +371,9 @@ final class Winograd {
                     FloatVector o2 = y10.rearrange(ZIP_LO, y11), o3 = y10.rearrange(ZIP_HI, y11);
                     if ((second ? at3 : at1) + vb > outBytes) {
                         // The output's very end: a masked load or store there is not intrinsified (it allocates
-                        // and is slow), so these last values go through an array, one at a time.
-                        o0.intoArray(stage, 0);
-                        o1.intoArray(stage, L);
-                        o2.intoArray(stage, 2 * L);
-                        o3.intoArray(stage, 3 * L);
-                        for (int r = 0; r < (second ? 2 : 1); r++) {
-                            long idx = at0 / Float.BYTES + (long) r * g.outW;
-                            for (int i = 0; i < width; i++) {
-                                float x = stage[2 * L * r + i] + (res == null ? 0f : res.getAtIndex(FL, idx + i));
-                                out.setAtIndex(FL, idx + i, clamp ? Math.min(Math.max(x, lo), hi) : x);
-                            }
-                        }
+                        // and is slow), so these last tiles are transformed again, one value at a time.
+                        lastTiles(out, mm, at, xiStride, z.lane(0), at0 / Float.BYTES, g.outW, width, second);
                         continue;
-                    }
-                    if (res != null) {
-                        o0 = o0.add(FloatVector.fromMemorySegment(F, res, at0, NO, k0));
-                        o1 = o1.add(FloatVector.fromMemorySegment(F, res, at1, NO, k1));
-                        if (second) {
-                            o2 = o2.add(FloatVector.fromMemorySegment(F, res, at2, NO, k0));
-                            o3 = o3.add(FloatVector.fromMemorySegment(F, res, at3, NO, k1));
-                        }
-                    }
-                    if (clamp) {
-                        o0 = o0.max(lo).min(hi);
-                        o1 = o1.max(lo).min(hi);
-                        o2 = o2.max(lo).min(hi);
-                        o3 = o3.max(lo).min(hi);
                     }
                     o0.intoMemorySegment(out, at0, NO, k0);
                     if (width > L) {
@@ -413,6 +387,68 @@ final class Winograd {
                     }
                 }
             }
+            if (res != null || clamp) {
+                residualAndClamp(out, outBase, outPlane, res, clamp, lo, hi);
+            }
+        }
+    }
+
+    /**
+     * The tiles of one vector at the output's very end, in scalar code: tile i's 16 values are {@code mm} at
+     * {@code at + 4i + ξ·xiStride}; its 2×2 outputs go to {@code out} from float {@code idx} on (rows {@code outW}
+     * apart, {@code width} columns, the second row only when {@code second}). Kept out of
+     * {@link #transformOutput}, whose size C1 could not always compile (leaving it interpreted, Vector API and all).
+     */
+    private static void lastTiles(MemorySegment out, MemorySegment mm, long at, long xiStride, float bias, long idx,
+            int outW, int width, boolean second) {
+        for (int i = 0; 2 * i < width; i++) {
+            long t = at + 4L * i;
+            float m0 = mm.get(FL, t), m1 = mm.get(FL, t + xiStride), m2 = mm.get(FL, t + 2 * xiStride);
+            float m3 = mm.get(FL, t + 3 * xiStride), m4 = mm.get(FL, t + 4 * xiStride);
+            float m5 = mm.get(FL, t + 5 * xiStride), m6 = mm.get(FL, t + 6 * xiStride);
+            float m7 = mm.get(FL, t + 7 * xiStride), m8 = mm.get(FL, t + 8 * xiStride);
+            float m9 = mm.get(FL, t + 9 * xiStride), m10 = mm.get(FL, t + 10 * xiStride);
+            float m11 = mm.get(FL, t + 11 * xiStride), m12 = mm.get(FL, t + 12 * xiStride);
+            float m13 = mm.get(FL, t + 13 * xiStride), m14 = mm.get(FL, t + 14 * xiStride);
+            float m15 = mm.get(FL, t + 15 * xiStride);
+            float r00 = m0 + m4 + m8, r01 = m1 + m5 + m9, r02 = m2 + m6 + m10, r03 = m3 + m7 + m11;
+            float r10 = m4 - m8 - m12, r11 = m5 - m9 - m13, r12 = m6 - m10 - m14, r13 = m7 - m11 - m15;
+            long o = idx + 2L * i;
+            boolean both = 2 * i + 1 < width;
+            out.setAtIndex(FL, o, r00 + r01 + r02 + bias);
+            if (both) {
+                out.setAtIndex(FL, o + 1, r01 - r02 - r03 + bias);
+            }
+            if (second) {
+                out.setAtIndex(FL, o + outW, r10 + r11 + r12 + bias);
+                if (both) {
+                    out.setAtIndex(FL, o + outW + 1, r11 - r12 - r13 + bias);
+                }
+            }
+        }
+    }
+
+    /**
+     * The residual and the clamp on one output plane, after the transform has written it: a second pass over data
+     * still in cache, which keeps {@link #transformOutput} small enough for C1 to compile.
+     */
+    private static void residualAndClamp(MemorySegment out, long from, long n, MemorySegment res, boolean clamp,
+            float lo, float hi) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            long at = (from + i) * Float.BYTES;
+            FloatVector v = FloatVector.fromMemorySegment(F, out, at, NO);
+            if (res != null) {
+                v = v.add(FloatVector.fromMemorySegment(F, res, at, NO));
+            }
+            if (clamp) {
+                v = v.max(lo).min(hi);
+            }
+            v.intoMemorySegment(out, at, NO);
+        }
+        for (; i < n; i++) {  // scalar: a masked access at the output's end is not intrinsified
+            float v = out.getAtIndex(FL, from + i) + (res == null ? 0f : res.getAtIndex(FL, from + i));
+            out.setAtIndex(FL, from + i, clamp ? Math.min(Math.max(v, lo), hi) : v);
         }
     }
 }
