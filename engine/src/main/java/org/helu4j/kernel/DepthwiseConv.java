@@ -199,60 +199,10 @@ public final class DepthwiseConv {
             long wt = (long) m * taps;
             FloatVector z = FloatVector.broadcast(F, bias == null ? 0f : bias.getAtIndex(F32, m));
             if (taps == 9) {
-                FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
-                FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
-                FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
-                FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
-                FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
-                FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
-                FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
-                FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
-                FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
-                long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
-                        o7 = off[7], o8 = off[8];
+                nineTaps(out, padded, grid, end, w, wt, bias == null ? 0f : bias.getAtIndex(F32, m), off, g, l.qw, p,
+                        direct, clamp, lo, hi);
                 if (direct) {
-                    // Straight into the output plane, row by row; a row's last vector overlaps the one before it.
-                    long o = (long) p * g.outSpatial() * 4;
-                    long lastAt = (g.outW - LANES) * 4L;
-                    for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
-                        long row = (long) oh * l.qw * 4;
-                        for (long x = 0; ; x += LANES * 4) {
-                            x = Math.min(x, lastAt);
-                            long at = row + x;
-                            FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
-                            acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
-                            if (clamp) {
-                                acc = acc.max(lo).min(hi);
-                            }
-                            acc.intoMemorySegment(out, o + x, NO);
-                            if (x == lastAt) {
-                                break;
-                            }
-                        }
-                    }
                     continue;
-                }
-                for (long at = 0; at < end; at += LANES * 4) {
-                    FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
-                    if (clamp) {
-                        acc = acc.max(lo).min(hi);
-                    }
-                    acc.intoMemorySegment(grid, at, NO);
                 }
             } else {
                 for (int t = 0; t < taps; t++) {
@@ -273,6 +223,72 @@ public final class DepthwiseConv {
             for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
                 MemorySegment.copy(grid, (long) oh * l.qw * 4, out, o, g.outW * 4L);
             }
+        }
+    }
+
+    /**
+     * Plane p's 3×3 window in one pass, its nine weights in registers: into the output rows ({@code direct}) or
+     * onto the grid. A method of its own so that gridPlanes stays small enough for C1, which gave up on it once it
+     * held both paths (a method stuck at tier 2 runs the Vector API's Java fallbacks).
+     */
+    private static void nineTaps(MemorySegment out, MemorySegment padded, MemorySegment grid, long end,
+            MemorySegment w, long wt, float bias, long[] off, ConvGeometry g, int qw, int p, boolean direct,
+            boolean clamp, float lo, float hi) {
+        FloatVector z = FloatVector.broadcast(F, bias);
+        FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
+        FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
+        FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
+        FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
+        FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
+        FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
+        FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
+        FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
+        FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
+        long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
+                o7 = off[7], o8 = off[8];
+        if (direct) {
+            // Straight into the output plane, row by row; a row's last vector overlaps the one before it.
+            long o = (long) p * g.outSpatial() * 4;
+            long lastAt = (g.outW - LANES) * 4L;
+            for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
+                long row = (long) oh * qw * 4;
+                for (long x = 0; ; x += LANES * 4) {
+                    x = Math.min(x, lastAt);
+                    long at = row + x;
+                    FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
+                    acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
+                    if (clamp) {
+                        acc = acc.max(lo).min(hi);
+                    }
+                    acc.intoMemorySegment(out, o + x, NO);
+                    if (x == lastAt) {
+                        break;
+                    }
+                }
+            }
+            return;
+        }
+        for (long at = 0; at < end; at += LANES * 4) {
+            FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
+            acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
+            if (clamp) {
+                acc = acc.max(lo).min(hi);
+            }
+            acc.intoMemorySegment(grid, at, NO);
         }
     }
 
