@@ -197,14 +197,14 @@ public final class DepthwiseConv {
                 lastIn = inPlane;
             }
             long wt = (long) m * taps;
-            FloatVector z = FloatVector.broadcast(F, bias == null ? 0f : bias.getAtIndex(F32, m));
+            float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
             if (taps == 9) {
-                nineTaps(out, padded, grid, end, w, wt, bias == null ? 0f : bias.getAtIndex(F32, m), off, g, l.qw, p,
-                        direct, clamp, lo, hi);
+                nineTaps(out, padded, grid, end, w, wt, zb, off, g, l.qw, p, direct, clamp, lo, hi);
                 if (direct) {
                     continue;
                 }
             } else {
+                FloatVector z = FloatVector.broadcast(F, zb);
                 for (int t = 0; t < taps; t++) {
                     FloatVector wv = FloatVector.broadcast(F, w.getAtIndex(F32, wt + t));
                     long o = off[t];
