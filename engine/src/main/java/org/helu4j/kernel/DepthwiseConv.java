@@ -246,49 +246,35 @@ public final class DepthwiseConv {
         FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
         long o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
                 o7 = off[7], o8 = off[8];
-        if (direct) {
-            // Straight into the output plane, row by row; a row's last vector overlaps the one before it.
-            long o = (long) p * g.outSpatial() * 4;
-            long lastAt = (g.outW - LANES) * 4L;
-            for (int oh = 0; oh < g.outH; oh++, o += g.outW * 4L) {
-                long row = (long) oh * qw * 4;
-                for (long x = 0; ; x += LANES * 4) {
-                    x = Math.min(x, lastAt);
-                    long at = row + x;
-                    FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
-                    acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
-                    if (clamp) {
-                        acc = acc.max(lo).min(hi);
-                    }
-                    acc.intoMemorySegment(out, o + x, NO);
-                    if (x == lastAt) {
-                        break;
-                    }
+        // The output: outH rows of outW floats, read qw apart, each row's last vector overlapping the one before.
+        // The grid: one row of whole vectors.
+        MemorySegment dst = direct ? out : grid;
+        int rows = direct ? g.outH : 1;
+        long rowBytes = direct ? g.outW * 4L : end;
+        long lastAt = rowBytes - LANES * 4L;
+        long o = direct ? (long) p * g.outSpatial() * 4 : 0;
+        for (int r = 0; r < rows; r++, o += rowBytes) {
+            long row = (long) r * qw * 4;
+            for (long x = 0; ; x += LANES * 4) {
+                x = Math.min(x, lastAt);
+                long at = row + x;
+                FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
+                acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
+                if (clamp) {
+                    acc = acc.max(lo).min(hi);
+                }
+                acc.intoMemorySegment(dst, o + x, NO);
+                if (x == lastAt) {
+                    break;
                 }
             }
-            return;
-        }
-        for (long at = 0; at < end; at += LANES * 4) {
-            FloatVector acc = FloatVector.fromMemorySegment(F, padded, at + o0, NO).fma(w0, z);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o1, NO).fma(w1, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o2, NO).fma(w2, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o3, NO).fma(w3, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o4, NO).fma(w4, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o5, NO).fma(w5, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o6, NO).fma(w6, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o7, NO).fma(w7, acc);
-            acc = FloatVector.fromMemorySegment(F, padded, at + o8, NO).fma(w8, acc);
-            if (clamp) {
-                acc = acc.max(lo).min(hi);
-            }
-            acc.intoMemorySegment(grid, at, NO);
         }
     }
 
