@@ -25,6 +25,13 @@ public final class ConvGeometry {
     public final int padEndD, padEndH, padEndW;
 
     /**
+     * Winograd's tile window and grouped 1×1 GEMM geometry for this conv, made by its first Winograd call and kept
+     * here, with the op's geometry, so that later calls allocate nothing (a per-thread cache of the last one missed
+     * on every call of a model with several conv shapes). Set racily: both are immutable.
+     */
+    ConvGeometry[] winograd;
+
+    /**
      * Arrays are per spatial axis, outermost first, all of the same length 1 to 3.
      *
      * @throws IllegalArgumentException on inconsistent sizes

@@ -128,10 +128,30 @@ final class Winograd {
     private static final ThreadLocal<Geometries> GEOMETRIES = ThreadLocal.withInitial(Geometries::new);
 
     /**
-     * The two geometries a call works through, made once per conv geometry (per thread), so that steady-state
-     * calls allocate nothing: the 4×4, stride-2 window whose padded phases hold the input tiles, and the grouped
-     * 1×1 convolution of the 16 GEMMs over the tile grid.
+     * The two geometries a call works through: the 4×4, stride-2 window whose padded phases hold the input tiles,
+     * and the grouped 1×1 convolution of the 16 GEMMs over the tile grid. Made once per conv geometry and kept in
+     * it, so that steady-state calls allocate nothing.
      */
+    private static ConvGeometry[] derived(ConvGeometry g) {
+        ConvGeometry[] d = g.winograd;
+        if (d == null) {
+            int tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2;
+            int ph = 2 * tilesH + 2, pw = 2 * tilesW + 2;
+            int cols = (int) pitch(g);
+            d = new ConvGeometry[] {
+                new ConvGeometry(1, g.inChannels, g.inChannels, 1, new int[] {g.inH, g.inW}, new int[] {4, 4},
+                        new int[] {2, 2}, new int[] {1, 1}, new int[] {g.padH, g.padW},
+                        new int[] {Math.max(0, ph - g.inH - g.padH), Math.max(0, pw - g.inW - g.padW)},
+                        new int[] {tilesH, tilesW}),
+                new ConvGeometry(1, 16 * g.inChannels, 16 * g.outChannels, 16, new int[] {1, cols},
+                        new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0},
+                        new int[] {1, cols})};
+            g.winograd = d;
+        }
+        return d;
+    }
+
+    /** A thread's padded-tile layout and tap offsets for the geometry of its last call: reset without allocating. */
     private static final class Geometries {
         ConvGeometry of, tiles, gemms;
         final PaddedPhases layout = new PaddedPhases();
@@ -141,17 +161,10 @@ final class Winograd {
             if (g == of) {
                 return;
             }
-            int tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2;
-            int ph = 2 * tilesH + 2, pw = 2 * tilesW + 2;
-            tiles = new ConvGeometry(1, g.inChannels, g.inChannels, 1, new int[] {g.inH, g.inW}, new int[] {4, 4},
-                    new int[] {2, 2}, new int[] {1, 1}, new int[] {g.padH, g.padW},
-                    new int[] {Math.max(0, ph - g.inH - g.padH), Math.max(0, pw - g.inW - g.padW)},
-                    new int[] {tilesH, tilesW});
+            ConvGeometry[] d = derived(g);
+            tiles = d[0];
+            gemms = d[1];
             layout.set(tiles);
-            int cols = (int) pitch(g);
-            gemms = new ConvGeometry(1, 16 * g.inChannels, 16 * g.outChannels, 16, new int[] {1, cols},
-                    new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0},
-                    new int[] {1, cols});
             for (int i = 0; i < 4; i++) {
                 for (int j = 0; j < 4; j++) {
                     taps[i * 4 + j] = layout.tap(tiles, i, j) * Float.BYTES;
