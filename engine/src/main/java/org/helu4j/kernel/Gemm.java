@@ -579,12 +579,25 @@ public final class Gemm {
         float alpha = ep.alpha();
         MemorySegment bias = ep.bias();
         MemorySegment res = ep.residual();
-        FloatVector beta = FloatVector.broadcast(F, ep.beta());
         for (int r = 0; r < h; r++) {
             long i = row + r;
             long ci = cOff + i * ldc + col;
             long bi = ep.biasOff() + i * ep.biasRowStride() + (ep.biasColStride() == 0 ? 0 : col);
-            if (alpha != 1f || bias != null || res != null) {
+            if (w < L && (alpha != 1f || bias != null || res != null)) {
+                // Scalar below a vector: a classifier's few outputs at batch 1 (WRN-16-4's 10) call this once per
+                // run, too seldom for C2, and C1 runs vector code through the Vector API's allocating fallback.
+                for (int j = 0; j < w; j++) {
+                    float v = alpha * c.getAtIndex(FL, ci + j);
+                    if (bias != null) {
+                        v = Math.fma(bias.getAtIndex(FL, ep.biasColStride() == 0 ? bi : bi + j), ep.beta(), v);
+                    }
+                    if (res != null) {
+                        v += res.getAtIndex(FL, ci + j);
+                    }
+                    c.setAtIndex(FL, ci + j, v);
+                }
+            } else if (alpha != 1f || bias != null || res != null) {
+                FloatVector beta = FloatVector.broadcast(F, ep.beta());
                 for (int j = 0; j < w; j += L) {
                     VectorMask<Float> mask = F.indexInRange(j, w);
                     long at = (ci + j) * Float.BYTES;
