@@ -1,5 +1,6 @@
 package org.helu4j.kernel;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -45,6 +46,7 @@ public final class Gemm {
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
     /** Scratch slots (see {@link Scratch}): a call's packed A and packed B, and a worker's edge tile. */
     private static final int SLOT_A = 4, SLOT_B = 1, SLOT_TILE = 5;
+    private static final MemorySegment ZERO_TILE = Arena.global().allocate((long) MR * NR * Float.BYTES, 64);
 
     /** The activation at the end of an epilogue. */
     public enum Act {
@@ -381,10 +383,9 @@ public final class Gemm {
     private static void edgeTile(MemorySegment pa, long aByte, MemorySegment pb, long bByte, int kc,
             MemorySegment c, long cIdx, long ldc, int h, int w, boolean first, MemorySegment t) {
         if (first) {
-            FloatVector z = FloatVector.zero(F);
-            for (long i = 0; i < (long) MR * NR; i += L) {
-                z.intoMemorySegment(t, i * Float.BYTES, NO);
-            }
+            // A bulk copy, not vector stores: a classifier's edge tiles run too seldom for C2, and C1 runs vector
+            // code through the Vector API's allocating fallback.
+            MemorySegment.copy(ZERO_TILE, 0, t, 0, ZERO_TILE.byteSize());
         } else {
             for (int r = 0; r < h; r++) {
                 MemorySegment.copy(c, (cIdx + r * ldc) * Float.BYTES, t, (long) r * NR * Float.BYTES, (long) w * Float.BYTES);
