@@ -38,11 +38,13 @@ fi
 if [[ "$MODE" == full ]]; then
   OUT=bench/target/results; MD=BENCHMARKS.md; CHART=bench/charts/ort-ratio.png
   JMH_RUN=(-f 2 -wi 5 -i 5 -w "${BENCH_ITER_TIME:-500ms}" -r "${BENCH_ITER_TIME:-500ms}")
+  SETTLE_S=30
   ORT_RUN=(--batches 1,8 --threads 1,2 --warmup-s 1 --measure-s 3 --min-iters 5)
   PEAK_S=5
 else
   OUT=bench/target/results-quick; MD=$OUT/BENCHMARKS.md; CHART=$OUT/ort-ratio.png
   JMH_RUN=(-f 1 -wi 1 -i 1 -w 100ms -r 100ms)
+  SETTLE_S=2
   ORT_RUN=(--batches 1 --threads 1 --warmup-s 0.2 --measure-s 0.3 --min-iters 2 --cold-jvms 1 --load-warmup-s 0.5 --load-repeats 3)
   PEAK_S=0.5
 fi
@@ -88,6 +90,9 @@ jmh() {  # name, then JMH arguments
   grep -E '^(Benchmark|[A-Z][A-Za-z]+Bench\.[a-zA-Z]+ )' "$OUT/jmh-$name.log" || true
   [[ -s "$OUT/jmh-$name.csv" ]] || echo "JMH $name wrote no results: see $OUT/jmh-$name.log" >&2
 }
+# ModelBench's setup settles the JIT first and appends each fork's steady-state heap bytes per run here.
+rm -f "$OUT/settle.csv"
+SETTLE=(-jvmArgsPrepend "-Dhelu4j.bench.settleOut=$OUT/settle.csv -Dhelu4j.bench.settleSeconds=$SETTLE_S")
 shapes() { "$JAVA" "${FLAGS[@]}" -cp "$JAR" org.helu4j.bench.Shapes "$@" 2>/dev/null; }
 
 # One JVM per model, as JMH forks one per benchmark: a JVM that has run other models first runs the next one up to
@@ -107,12 +112,12 @@ if [[ "$MODE" == full ]]; then
   skip act || jmh act 'ActivationBench\.'
   skip conv || jmh conv 'ConvBench\.' -p relu=false
   skip conv || jmh conv-relu 'ConvBench\.' -p relu=true -p shape="$(shapes conv '^(cnn|wrn)-')"
-  skip model || jmh model 'ModelBench\.' -p model="$JMH_MODELS"
+  skip model || jmh model 'ModelBench\.' -p model="$JMH_MODELS" "${SETTLE[@]}"
 else
   skip gemm || jmh gemm 'GemmBench\.' -p shape=square:256x256x256,square:512x512x512 -p layout=plain,packed
   skip conv || jmh conv 'ConvBench\.' -p shape="$(shapes conv '^cnn-conv2')" -p relu=false,true
   skip act || jmh act 'ActivationBench\.' -p n=65536
-  skip model || jmh model 'ModelBench\.' -p model="$JMH_MODELS" -p batch=1 -p threads=1
+  skip model || jmh model 'ModelBench\.' -p model="$JMH_MODELS" -p batch=1 -p threads=1 "${SETTLE[@]}"
 fi
 {
   echo "Load average at end (1/5/15 min)=$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -117,6 +117,11 @@ public final class BenchReport {
         };
     }
 
+    /** Bytes where only exactly 0 reads as 0. */
+    static String exactBytes(double b) {
+        return b == 0 ? "0" : String.format(Locale.ROOT, b < 10 ? "%.1f" : "%,.0f", b);
+    }
+
     static String bytes(double b) {
         return Double.isNaN(b) ? "n/a" : b < 1 ? "0" : String.format(Locale.ROOT, "%,.0f", b);
     }
@@ -163,7 +168,7 @@ public final class BenchReport {
         gemmSection(s, jmh, peak);
         convSection(s, jmh, peak);
         activationSection(s, jmh);
-        modelSection(s, jmh);
+        modelSection(s, dir, jmh);
         Files.createDirectories(md.toAbsolutePath().getParent());
         Files.writeString(md, s);
         System.out.println("wrote " + md + (Files.exists(chart) ? " and " + chart : ""));
@@ -312,26 +317,53 @@ public final class BenchReport {
                     + "layers (range %+.1f%% to %+.1f%%) | compare with the ± errors in the conv table |%n",
                     costs.get(costs.size() / 2), costs.size(), costs.get(0), costs.get(costs.size() - 1)));
         }
-        List<String> alloc = new ArrayList<>();
-        int models = 0;
-        for (Jmh j : jmh) {
-            if (j.bench().equals("ModelBench.run")) {
-                models++;
-                if (j.bytesPerOp() >= 1) {
-                    alloc.add(Path.of(j.p("model")).getFileName() + " b" + j.p("batch") + " t" + j.p("threads") + ": "
-                            + bytes(j.bytesPerOp()));
+        Map<String, double[]> settled = readSettled(dir);
+        if (!settled.isEmpty()) {
+            List<String> alloc = new ArrayList<>();
+            double longest = 0;
+            for (Map.Entry<String, double[]> e : settled.entrySet()) {
+                longest = Math.max(longest, e.getValue()[1]);
+                if (e.getValue()[2] > 0) {
+                    alloc.add(e.getKey() + ": " + exactBytes(e.getValue()[2]) + " B");
                 }
             }
-        }
-        if (models > 0) {
-            s.append("| steady-state run allocates 0 B/op | ").append(models - alloc.size()).append(" of ").append(models)
+            s.append("| steady-state run allocates 0 B (every thread, after `ModelBench` settles the JIT) | ")
+                    .append(settled.size() - alloc.size()).append(" of ").append(settled.size())
                     .append(" configurations at 0").append(alloc.isEmpty() ? "" : "; " + String.join(", ", alloc))
+                    .append(String.format(Locale.ROOT, " (settling took up to %.0f s); JMH's `-prof gc` B/op, with its "
+                            + "own threads' allocation, is in the model table", longest))
                     .append(" | ").append(alloc.isEmpty() ? "met" : "**missed**").append(" |\n");
         }
-        s.append('\n');
     }
 
-    /** ReLU vs HeLU vs GELU builds of one architecture (files named ARCH-ACT...): helu4j p50 side by side. */
+    /**
+     * {@code settle.csv} rows (model, batch, threads, runs, seconds, bytes per run; one per JMH fork) by
+     * "model bB tT": the most runs, the longest time and the most bytes over the forks.
+     */
+    static Map<String, double[]> readSettled(Path dir) throws IOException {
+        Map<String, double[]> out = new TreeMap<>();
+        Path f = dir.resolve("settle.csv");
+        if (!Files.exists(f)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(f)) {
+            String[] r = line.split(",");
+            if (r.length != 6) {
+                continue;
+            }
+            String key = settledKey(r[0], r[1], r[2]);
+            double[] v = out.computeIfAbsent(key, k -> new double[3]);
+            for (int i = 0; i < 3; i++) {
+                v[i] = Math.max(v[i], Double.parseDouble(r[3 + i]));
+            }
+        }
+        return out;
+    }
+
+    static String settledKey(String model, String batch, String threads) {
+        return Path.of(model).getFileName().toString().replaceFirst("\\.onnx$", "") + " b" + batch + " t" + threads;
+    }
+
     static void activationVariants(StringBuilder s, List<String[]> rows) {
         java.util.regex.Pattern re = java.util.regex.Pattern.compile("^(.*)-(relu|helu|gelu)([-.].*)?$");
         Map<String, Map<String, String>> cells = new LinkedHashMap<>();
@@ -477,20 +509,30 @@ public final class BenchReport {
         s.append('\n');
     }
 
-    static void modelSection(StringBuilder s, List<Jmh> jmh) {
+    static void modelSection(StringBuilder s, Path dir, List<Jmh> jmh) throws IOException {
         s.append("## End to end in JMH (`ModelBench`, `Session.runInto`)\n\n");
         List<Jmh> g = jmh.stream().filter(j -> j.bench().equals("ModelBench.run")).toList();
         if (g.isEmpty()) {
             s.append("Not run.\n\n");
             return;
         }
-        s.append("Average time per batch; B/op is the Java heap allocated per run (`-prof gc`; target 0).\n\n");
-        s.append("| model | batch | threads | ms/op ± err | images/s | B/op |\n|---|---:|---:|---:|---:|---:|\n");
+        s.append("Average time per batch. Before JMH's warm-up, each fork's setup runs the model in 0.5 s rounds until a "
+                + "round allocates nothing on the calling thread (C2 has then compiled the kernel paths it takes; C1 code "
+                + "runs the Vector API's allocating fallback) or 30 s pass. `settled B/run`: that last round's heap "
+                + "allocation per run, counted on every thread (workers included), the larger of the two forks. "
+                + "`JMH B/op`: `-prof gc`, which also counts JMH's own threads (about 7 KB per iteration here, so "
+                + "hundreds of B/op for a model that runs a few times per 300 ms iteration).\n\n");
+        Map<String, double[]> settled = readSettled(dir);
+        s.append("| model | batch | threads | ms/op ± err | images/s | runs to settle | settled B/run | JMH B/op |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Jmh j : g) {
             String model = Path.of(j.p("model")).getFileName().toString().replaceFirst("\\.onnx$", "");
             int b = Integer.parseInt(j.p("batch"));
-            s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s ± %s | %s | %s |%n", model, b, j.p("threads"),
-                    fmt(j.score()), j.err(), fmt(b / seconds(j)), bytes(j.bytesPerOp())));
+            double[] st = settled.get(settledKey(j.p("model"), j.p("batch"), j.p("threads")));
+            s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s ± %s | %s | %s | %s | %s |%n", model, b,
+                    j.p("threads"), fmt(j.score()), j.err(), fmt(b / seconds(j)),
+                    st == null ? "n/a" : String.format(Locale.ROOT, "%,.0f", st[0]), st == null ? "n/a" : exactBytes(st[2]),
+                    bytes(j.bytesPerOp())));
         }
         s.append('\n');
     }
