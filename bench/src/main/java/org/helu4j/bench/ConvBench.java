@@ -5,8 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.helu4j.kernel.Conv;
-import org.helu4j.kernel.Gemm;
 import org.helu4j.kernel.ConvGeometry;
+import org.helu4j.kernel.Gemm;
+import org.helu4j.kernel.Parallel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,6 +58,10 @@ public class ConvBench {
     @Param({"false", "true"})
     public boolean relu;
 
+    /** Intra-op threads (the calling thread and workers), as a session's. */
+    @Param({"1"})
+    public int threads;
+
     private Arena arena;
     private MemorySegment in, w, bias, out, packed, winograd;
     private Gemm.Epilogue epilogue;
@@ -64,6 +69,7 @@ public class ConvBench {
 
     @Setup(Level.Trial)
     public void setup() {
+        Parallel.setParallelism(threads);
         Shapes.ConvShape s = Shapes.ConvShape.parse(shape);
         g = s.geometry(1);
         arena = Arena.ofShared();
@@ -85,6 +91,7 @@ public class ConvBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        Parallel.setParallelism(1);
         arena.close();
     }
 
