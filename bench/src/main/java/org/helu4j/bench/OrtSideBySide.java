@@ -35,8 +35,10 @@ import org.helu4j.kernel.Vectors;
  * For each model: (1) load to first result at batch 1, one thread, for both engines, cold (the first load in
  * fresh JVMs), as {@link LoadToFirst} describes; (2) the agreement of the first output on one random input at
  * batch 2 (max abs diff, and that diff relative to the largest |ORT output|); (3) for each thread count and batch,
- * both warm up, then run alternately in blocks of about 100 ms until each has spent the measuring time (and at
- * least min-iters runs); the first run of each block is not recorded (the other engine's threads may still be
+ * both warm up (alternately for the warm-up time, then helu4j alone until its JIT has settled, as
+ * {@link ModelBench#settle} decides: the alternating warm-up alone left helu4j's kernels half compiled on 2 threads,
+ * whose runs then share the 2 cores with C2 and ORT), then run alternately in blocks of about 100 ms until each has
+ * spent the measuring time (and at least min-iters runs); the first run of each block is not recorded (the other engine's threads may still be
  * spinning down). p50 and p90 of single-run latency; (4) load to first result warm (repeated loads in this JVM,
  * after the latency runs have warmed the kernels).
  *
@@ -264,6 +266,9 @@ public final class OrtSideBySide {
                 heluN++;
                 ortN++;
             } while (System.nanoTime() < warmEnd || heluN < 2);
+            ModelBench.Settled settled = ModelBench.settle(s, feed.helu, outs, ModelBench.SETTLE_NANOS);
+            System.out.printf(Locale.ROOT, "  batch %2d threads %d: helu4j settled after %,d more runs (%s B/run)%n",
+                    batch, threads, settled.runs(), BenchReport.exactBytes(settled.bytesPerRun()));
             int heluBlock = (int) Math.max(1, 100e6 / (heluNs / (double) heluN));
             int ortBlock = (int) Math.max(1, 100e6 / (ortNs / (double) ortN));
             long budget = (long) (st.measureS() * 1e9);
