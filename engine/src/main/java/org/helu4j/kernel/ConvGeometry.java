@@ -31,9 +31,6 @@ public final class ConvGeometry {
      */
     ConvGeometry[] winograd;
 
-    /** {@link DepthwiseFlat#masks}, made by its first call and kept here for the same reason. */
-    long[] depthwiseMasks;
-
     /**
      * Arrays are per spatial axis, outermost first, all of the same length 1 to 3.
      *

@@ -96,10 +96,6 @@ public final class DepthwiseConv {
     /** Output planes [p0, p1), each one (image, output channel). */
     private static void planes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1) {
-        if (DepthwiseFlat.applies(g)) {
-            DepthwiseFlat.planes(out, in, w, bias, g, lo, hi, p0, p1);
-            return;
-        }
         if (usesPadded(g)) {
             gridPlanes(out, in, w, bias, g, lo, hi, p0, p1);
             return;

@@ -6,7 +6,6 @@ import static org.helu4j.kernel.KernelTesting.filled;
 import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -185,43 +184,6 @@ class ConvTest {
                 ConvRef.conv(expected, in, w, bias, g, true);
                 DepthwiseConv.conv(actual, in, w, bias, g, true);
                 assertClose(expected, actual, outN, 1e-5, tc.toString());
-            }
-        }
-    }
-
-    /**
-     * {@link DepthwiseFlat}: "same" depthwise windows at stride 1 read straight from the flat plane under masks.
-     * Planes narrower and wider than a vector, single rows and columns, windows larger than the plane, planes with
-     * inner vectors (plain loads) and without, and the first and last plane of the batch, whose edge vectors reach
-     * past the input.
-     */
-    @Test
-    void flatDepthwiseMatchesReference() {
-        int[][] planes = {a(1, 1), a(1, 2 * T + 1), a(T + 3, 1), a(7, 7), a(5, T - 1), a(14, 14), a(3, 2 * T + 5),
-            a(9, 3 * T + 2)};
-        for (int[] hw : planes) {
-            for (int k : new int[] {1, 3, 5, 7}) {
-                int pad = (k - 1) / 2;
-                Case tc = new Case(2, 6, 6, 6, hw, a(k, k), a(1, 1), a(1, 1), a(pad, pad), a(pad, pad), true, false, true);
-                ConvGeometry g = tc.geometry();
-                assertTrue(DepthwiseFlat.applies(g), tc.toString());
-                Random rnd = new Random(17 * k + hw[0] * 131 + hw[1]);
-                try (Arena arena = Arena.ofConfined()) {
-                    long outN = (long) tc.n * tc.m * g.outSpatial();
-                    MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, true);
-                    MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
-                    MemorySegment bias = random(arena, tc.m, rnd, false);
-                    MemorySegment plain = filled(arena, outN, SENTINEL);
-                    ConvRef.conv(plain, in, w, bias, g, false);
-                    MemorySegment expected = filled(arena, outN, SENTINEL);
-                    ActivationRef.clip(expected, 0, plain, 0, outN, -0.2f, 0.6f);
-                    MemorySegment actual = filled(arena, outN, SENTINEL);
-                    DepthwiseConv.conv(actual, in, w, bias, g, -0.2f, 0.6f);
-                    assertClose(expected, actual, outN, 1e-5, tc.toString());
-                    MemorySegment unclamped = filled(arena, outN, SENTINEL);
-                    DepthwiseConv.conv(unclamped, in, w, bias, g, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
-                    assertClose(plain, unclamped, outN, 1e-5, tc + " unclamped");
-                }
             }
         }
     }
