@@ -27,9 +27,9 @@ public final class ConvGeometry {
     /**
      * Winograd's tile window and grouped 1×1 GEMM geometry for this conv, made by its first Winograd call and kept
      * here, with the op's geometry, so that later calls allocate nothing (a per-thread cache of the last one missed
-     * on every call of a model with several conv shapes). Set racily: both are immutable.
+     * on every call of a model with several conv shapes). Set racily: the pair and both geometries are immutable.
      */
-    ConvGeometry[] winograd;
+    Winograd.Derived winograd;
 
     /**
      * Arrays are per spatial axis, outermost first, all of the same length 1 to 3.

@@ -132,23 +132,27 @@ final class Winograd {
      * and the grouped 1×1 convolution of the 16 GEMMs over the tile grid. Made once per conv geometry and kept in
      * it, so that steady-state calls allocate nothing.
      */
-    private static ConvGeometry[] derived(ConvGeometry g) {
-        ConvGeometry[] d = g.winograd;
+    private static Derived derived(ConvGeometry g) {
+        Derived d = g.winograd;
         if (d == null) {
             int tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2;
             int ph = 2 * tilesH + 2, pw = 2 * tilesW + 2;
             int cols = (int) pitch(g);
-            d = new ConvGeometry[] {
-                new ConvGeometry(1, g.inChannels, g.inChannels, 1, new int[] {g.inH, g.inW}, new int[] {4, 4},
-                        new int[] {2, 2}, new int[] {1, 1}, new int[] {g.padH, g.padW},
-                        new int[] {Math.max(0, ph - g.inH - g.padH), Math.max(0, pw - g.inW - g.padW)},
-                        new int[] {tilesH, tilesW}),
-                new ConvGeometry(1, 16 * g.inChannels, 16 * g.outChannels, 16, new int[] {1, cols},
-                        new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0},
-                        new int[] {1, cols})};
+            d = new Derived(
+                    new ConvGeometry(1, g.inChannels, g.inChannels, 1, new int[] {g.inH, g.inW}, new int[] {4, 4},
+                            new int[] {2, 2}, new int[] {1, 1}, new int[] {g.padH, g.padW},
+                            new int[] {Math.max(0, ph - g.inH - g.padH), Math.max(0, pw - g.inW - g.padW)},
+                            new int[] {tilesH, tilesW}),
+                    new ConvGeometry(1, 16 * g.inChannels, 16 * g.outChannels, 16, new int[] {1, cols},
+                            new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0},
+                            new int[] {1, cols}));
             g.winograd = d;
         }
         return d;
+    }
+
+    /** {@link #derived}'s pair; final fields, so a thread that reads it unsynchronized sees it whole. */
+    record Derived(ConvGeometry tiles, ConvGeometry gemms) {
     }
 
     /** A thread's padded-tile layout and tap offsets for the geometry of its last call: reset without allocating. */
@@ -161,9 +165,9 @@ final class Winograd {
             if (g == of) {
                 return;
             }
-            ConvGeometry[] d = derived(g);
-            tiles = d[0];
-            gemms = d[1];
+            Derived d = derived(g);
+            tiles = d.tiles();
+            gemms = d.gemms();
             layout.set(tiles);
             for (int i = 0; i < 4; i++) {
                 for (int j = 0; j < 4; j++) {
