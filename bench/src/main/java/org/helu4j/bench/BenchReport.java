@@ -163,12 +163,13 @@ public final class BenchReport {
 
         double peak = peakSection(s, dir);
         List<Jmh> jmh = readJmh(dir);
-        targetSection(s, dir, jmh, peak);
+        Map<String, double[]> settled = readSettled(dir);
+        targetSection(s, dir, jmh, settled, peak);
         ortSection(s, dir, md, chart);
         gemmSection(s, jmh, peak);
         convSection(s, jmh, peak);
         activationSection(s, jmh);
-        modelSection(s, dir, jmh);
+        modelSection(s, jmh, settled);
         Files.createDirectories(md.toAbsolutePath().getParent());
         Files.writeString(md, s);
         System.out.println("wrote " + md + (Files.exists(chart) ? " and " + chart : ""));
@@ -234,7 +235,8 @@ public final class BenchReport {
     }
 
     /** The targets of the performance issue, each with the measured value and met / missed. */
-    static void targetSection(StringBuilder s, Path dir, List<Jmh> jmh, double peak) throws IOException {
+    static void targetSection(StringBuilder s, Path dir, List<Jmh> jmh, Map<String, double[]> settled, double peak)
+            throws IOException {
         s.append("## Targets\n\n| target | measured | |\n|---|---|---|\n");
         for (Jmh j : jmh) {
             if (j.bench().equals("GemmBench.gemm") && j.p("shape").equals("square:512x512x512") && !Double.isNaN(peak)) {
@@ -317,7 +319,6 @@ public final class BenchReport {
                     + "layers (range %+.1f%% to %+.1f%%) | compare with the ± errors in the conv table |%n",
                     costs.get(costs.size() / 2), costs.size(), costs.get(0), costs.get(costs.size() - 1)));
         }
-        Map<String, double[]> settled = readSettled(dir);
         if (!settled.isEmpty()) {
             List<String> alloc = new ArrayList<>();
             double longest = 0;
@@ -334,6 +335,7 @@ public final class BenchReport {
                             + "own threads' allocation, is in the model table", longest))
                     .append(" | ").append(alloc.isEmpty() ? "met" : "**missed**").append(" |\n");
         }
+        s.append('\n');
     }
 
     /**
@@ -509,7 +511,7 @@ public final class BenchReport {
         s.append('\n');
     }
 
-    static void modelSection(StringBuilder s, Path dir, List<Jmh> jmh) throws IOException {
+    static void modelSection(StringBuilder s, List<Jmh> jmh, Map<String, double[]> settled) {
         s.append("## End to end in JMH (`ModelBench`, `Session.runInto`)\n\n");
         List<Jmh> g = jmh.stream().filter(j -> j.bench().equals("ModelBench.run")).toList();
         if (g.isEmpty()) {
@@ -518,11 +520,11 @@ public final class BenchReport {
         }
         s.append("Average time per batch. Before JMH's warm-up, each fork's setup runs the model in 0.5 s rounds until a "
                 + "round allocates nothing on the calling thread (C2 has then compiled the kernel paths it takes; C1 code "
-                + "runs the Vector API's allocating fallback) or 30 s pass. `settled B/run`: that last round's heap "
+                + "runs the Vector API's allocating fallback) or its time limit passes (`-Dhelu4j.bench.settleSeconds`, 30 in "
+                + "full mode). `settled B/run`: that last round's heap "
                 + "allocation per run, counted on every thread (workers included), the larger of the two forks. "
                 + "`JMH B/op`: `-prof gc`, which also counts JMH's own threads (about 7 KB per iteration here, so "
                 + "hundreds of B/op for a model that runs a few times per 300 ms iteration).\n\n");
-        Map<String, double[]> settled = readSettled(dir);
         s.append("| model | batch | threads | ms/op ± err | images/s | runs to settle | settled B/run | JMH B/op |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Jmh j : g) {
