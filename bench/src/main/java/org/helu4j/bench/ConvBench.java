@@ -46,10 +46,13 @@ public class ConvBench {
         "wrn-b3b:32x7x7-32k3s1p1g1", "wrn-b3sc:16x14x14-32k1s2p0g1",
         // ResNet-18 (224x224): the stem and one 3x3 conv per stage
         "r18-conv1:3x224x224-64k7s2p3g1", "r18-l1:64x56x56-64k3s1p1g1", "r18-l2:128x28x28-128k3s1p1g1",
-        "r18-l3:256x14x14-256k3s1p1g1", "r18-l4:512x7x7-512k3s1p1g1",
+        "r18-l3:256x14x14-256k3s1p1g1", "r18-l4:512x7x7-512k3s1p1g1", "r18-l4s2:256x14x14-512k3s2p1g1",
+        "r18-l4sc:256x14x14-512k1s2p0g1",
         // MobileNetV2 (224x224): depthwise 3x3 at stride 1 and 2, a pointwise expansion
         "mv2-dw-112:32x112x112-32k3s1p1g32", "mv2-dw-112s2:96x112x112-96k3s2p1g96",
-        "mv2-dw-14:384x14x14-384k3s1p1g384", "mv2-pw-56:24x56x56-144k1s1p0g1",
+        "mv2-dw-14:384x14x14-384k3s1p1g384", "mv2-pw-56:24x56x56-144k1s1p0g1", "mv2-pw-14:64x14x14-384k1s1p0g1",
+        "mv2-pw-14b:384x14x14-96k1s1p0g1", "mv2-pw-7:160x7x7-960k1s1p0g1", "mv2-pw-7b:960x7x7-160k1s1p0g1",
+        "mv2-pw-7c:320x7x7-1280k1s1p0g1",
         // WRN-16-4 (32x32): one 3x3 conv per group
         "wrn164-g1:64x32x32-64k3s1p1g1", "wrn164-g2:128x16x16-128k3s1p1g1", "wrn164-g3:256x8x8-256k3s1p1g1",
     })
@@ -63,7 +66,14 @@ public class ConvBench {
     public int threads;
 
     private Arena arena;
-    private MemorySegment in, w, bias, out, packed, winograd;
+    /**
+     * {@code auto}: the weights also in the layout of the kernel the engine picks, as in a model; {@code strips}:
+     * only the packed strips, so the grid (or im2col) path runs: the baseline that pick is measured against.
+     */
+    @Param({"auto"})
+    public String weights;
+
+    private MemorySegment in, w, bias, out, packed, transformed;
     private Gemm.Epilogue epilogue;
     private ConvGeometry g;
 
@@ -82,10 +92,11 @@ public class ConvBench {
         packed = arena.allocate(Math.max(1, Conv.packedWeightFloats(g)) * Float.BYTES, 64);
         Conv.packWeights(packed, w, g);
         epilogue = Gemm.Epilogue.rowBias(bias, 0, relu);
-        // And transformed for Winograd where the engine takes that path, as ConvOp does at the first run.
-        if (Conv.winogradPays(g, epilogue)) {
-            winograd = arena.allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES, 64);
-            Conv.packWinograd(winograd, w, g.outChannels, g.inChannels);
+        // And in the layout of the kernel the engine picks (Winograd, channel lanes), as ConvOp does at the first run.
+        Conv.Transform tf = Conv.Transform.of(g, epilogue);
+        if (tf != Conv.Transform.NONE && !weights.equals("strips")) {
+            transformed = arena.allocate(Math.max(1, tf.floats(g)) * Float.BYTES, 64);
+            tf.pack(transformed, w, g);
         }
     }
 
@@ -97,7 +108,7 @@ public class ConvBench {
 
     @Benchmark
     public MemorySegment conv() {
-        Conv.conv(out, in, w, packed, winograd, g, epilogue);
+        Conv.conv(out, in, w, packed, transformed, g, epilogue);
         return out;
     }
 }

@@ -16,8 +16,10 @@ import org.helu4j.kernel.ref.GemmRef;
  * few panels at a time, so a chunk is packed while it is about to be used and stays in cache: a 1×1 convolution
  * with unit strides copies rows of its input, anything else (3-D) goes through {@link Im2col}. Chunks (and, when
  * they are few, row strips) are the units a multi-threaded session spreads across its workers. Depthwise
- * convolutions go to {@link DepthwiseConv}. The epilogue indexes rows by output channel (bias) and shares the output's layout
- * (residual).
+ * convolutions go to {@link DepthwiseConv}. Two kernels read a second layout of the weights, which the caller
+ * makes once ({@link Transform}): {@link Winograd} for 3×3 layers on larger maps, and {@link ChannelLanesConv}
+ * (output channels along the lanes) for small maps with many channels, where a grid's panels are mostly padding.
+ * The epilogue indexes rows by output channel (bias) and shares the output's layout (residual).
  */
 public final class Conv {
     /** Floats of columns per chunk (128 KiB): its panels stay in L2 while all the weight strips pass. */
@@ -72,10 +74,11 @@ public final class Conv {
 
     /**
      * {@link #conv(MemorySegment, MemorySegment, MemorySegment, MemorySegment, ConvGeometry, Epilogue)}, with w
-     * also {@link #packWinograd transformed for Winograd} in {@code winogradW} (or null): used where it pays.
+     * also in the layout of {@link Transform#of Transform.of(g, ep)} in {@code transformedW} (or null): the kernel
+     * that needs it runs then.
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
-            MemorySegment winogradW, ConvGeometry g, Epilogue ep) {
+            MemorySegment transformedW, ConvGeometry g, Epilogue ep) {
         long p = g.outSpatial();
         if (Vectors.SCALAR) {
             ConvRef.conv(out, in, w, null, g, false);
@@ -91,8 +94,13 @@ public final class Conv {
             depthwise(out, in, w, g, ep);
             return;
         }
-        if (winogradW != null && Winograd.pays(g, ep)) {
-            Winograd.conv(out, in, winogradW, g, ep);
+        Transform tf = transformedW == null ? Transform.NONE : Transform.of(g, ep);
+        if (tf == Transform.WINOGRAD) {
+            Winograd.conv(out, in, transformedW, g, ep);
+            return;
+        }
+        if (tf == Transform.CHANNEL_LANES) {
+            ChannelLanesConv.conv(out, in, transformedW, g, ep);
             return;
         }
         int k = (int) rows(g);
@@ -216,6 +224,48 @@ public final class Conv {
 
     static boolean usesDepthwise(ConvGeometry g) {
         return g.isDepthwise() && (g.strideW == 1 || DepthwiseConv.usesPadded(g));
+    }
+
+    /**
+     * A second layout of a conv's weights, besides the strips, that a faster kernel reads for some geometries;
+     * made once per conv (by the caller, who keeps it) and passed to {@link #conv} as {@code transformedW}.
+     */
+    public enum Transform {
+        /** The strips are all the kernel needs. */
+        NONE,
+        /** Winograd F(2×2, 3×3): 16 GEMM operands of M × C ({@link Winograd}). */
+        WINOGRAD,
+        /** Wᵀ in panels of output channels ({@link ChannelLanesConv}: small maps, many channels). */
+        CHANNEL_LANES;
+
+        /** The layout the fastest kernel for this call reads, given the weights in it. */
+        public static Transform of(ConvGeometry g, Epilogue ep) {
+            if (Vectors.SCALAR || g.outSpatial() == 0 || usesDepthwise(g)) {
+                return NONE;
+            }
+            if (Winograd.pays(g, ep)) {
+                return WINOGRAD;
+            }
+            return ChannelLanesConv.pays(g) ? CHANNEL_LANES : NONE;
+        }
+
+        /** Floats of the weights of g in this layout. */
+        public long floats(ConvGeometry g) {
+            return switch (this) {
+                case NONE -> 0;
+                case WINOGRAD -> Winograd.packedFloats(g.outChannels, g.inChannels);
+                case CHANNEL_LANES -> ChannelLanesConv.packedFloats(g.outChannels, (int) rows(g));
+            };
+        }
+
+        /** Writes w [M, C/group, k...] of g in this layout at {@code dst}'s start. */
+        public void pack(MemorySegment dst, MemorySegment w, ConvGeometry g) {
+            switch (this) {
+                case NONE -> { }
+                case WINOGRAD -> Winograd.packWeights(dst, w, g.outChannels, g.inChannels);
+                case CHANNEL_LANES -> ChannelLanesConv.packWeights(dst, w, g.outChannels, (int) rows(g));
+            }
+        }
     }
 
     /**

@@ -34,10 +34,35 @@ final class ConvGrid {
         if (g.kD != 1 || g.inD != 1 || g.outD != 1 || g.isPointwise() || g.outH <= 0 || g.outW <= 0) {
             return false;
         }
+        return (long) g.inChannels / g.group * paddedChannel(g) < Integer.MAX_VALUE;  // tap offsets are ints
+    }
+
+    /** Floats per channel of {@link PaddedPhases}' layout of g's input (without allocating one). */
+    static long paddedChannel(ConvGeometry g) {
         long ph = (g.outH - 1L) * g.strideH + (g.kH - 1L) * g.dilH + 1;
         long pw = (g.outW - 1L) * g.strideW + (g.kW - 1L) * g.dilW + 1;
-        long channel = g.strideH * g.strideW * ((ph + g.strideH - 1) / g.strideH) * ((pw + g.strideW - 1) / g.strideW);
-        return (long) g.inChannels / g.group * channel < Integer.MAX_VALUE;  // tap offsets are ints
+        return g.strideH * g.strideW * ((ph + g.strideH - 1) / g.strideH) * ((pw + g.strideW - 1) / g.strideW);
+    }
+
+    /**
+     * The fraction of the tile's multiply-adds that compute outputs when {@link Conv} takes its usual path for g:
+     * the rest goes to the grid's padding columns, and to rounding output channels up to strips of MR and
+     * columns up to whole panels.
+     */
+    static double laneUse(ConvGeometry g) {
+        long p = g.outSpatial();
+        long cols;
+        if (applies(g)) {
+            long pw = (g.outW - 1L) * g.strideW + (g.kW - 1L) * g.dilW + 1;
+            long grid = (g.outH - 1L) * ((pw + g.strideW - 1) / g.strideW) + g.outW;
+            cols = roundUp(grid, panelCols(grid));
+        } else if (appliesPointwise(g)) {
+            cols = roundUp(p, panelCols(p));
+        } else {
+            cols = roundUp(p, NR);
+        }
+        int mg = g.outChannels / g.group;
+        return (double) p / cols * mg / roundUp(mg, MR);
     }
 
     /** True when the tile applies the whole epilogue but the residual: a bias per channel and at most a clamp. */

@@ -3,6 +3,7 @@ package org.helu4j.op;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.helu4j.Tensor;
 import org.helu4j.UnsupportedOperatorException;
 import org.helu4j.graph.Node;
@@ -33,10 +34,11 @@ final class ConvOp extends Op {
     private volatile Last last;
 
     /**
-     * The weights transformed for Winograd F(2×2, 3×3), made at the first run that uses them (whether a conv
-     * uses them depends on its map size, unknown at load); null until then.
+     * The weights in each {@link Conv.Transform}'s layout, made at the first run that uses it (which one a conv
+     * uses depends on its map size, unknown at load); null until then.
      */
-    private volatile MemorySegment winograd;
+    private final AtomicReferenceArray<MemorySegment> transformed =
+            new AtomicReferenceArray<>(Conv.Transform.values().length);
 
     /** The packed strips, and the model's arena that they, and the Winograd weights made later, live in. */
     private record PackedWeights(Tensor source, MemorySegment strips, Arena arena) {
@@ -109,13 +111,13 @@ final class ConvOp extends Op {
         MemorySegment strips = own ? p.strips : null;
         MemorySegment y = out[0].segment();
         if (state.residualPlan == null) {
-            MemorySegment u = own ? winograd(p, state.geometry, state.epilogue) : null;
+            MemorySegment u = own ? transformed(p, state.geometry, state.epilogue) : null;
             Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue);
             return;
         }
         // A residual that only broadcasts to the output: add it after the bias, then activate.
         Gemm.Epilogue plain = state.epilogue.withAct(Gemm.Act.NONE, 0f);
-        MemorySegment u = own ? winograd(p, state.geometry, plain) : null;
+        MemorySegment u = own ? transformed(p, state.geometry, plain) : null;
         Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, plain);
         Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
         if (act != Gemm.Act.NONE) {
@@ -124,20 +126,20 @@ final class ConvOp extends Op {
         }
     }
 
-    /** The constant weights transformed for Winograd when this call takes that path, else null. */
-    private MemorySegment winograd(PackedWeights p, ConvGeometry g, Gemm.Epilogue ep) {
-        if (!Conv.winogradPays(g, ep)) {
+    /** The constant weights in the layout of the kernel this call takes, or null when the strips are all it needs. */
+    private MemorySegment transformed(PackedWeights p, ConvGeometry g, Gemm.Epilogue ep) {
+        Conv.Transform tf = Conv.Transform.of(g, ep);
+        if (tf == Conv.Transform.NONE) {
             return null;
         }
-        MemorySegment u = winograd;
+        MemorySegment u = transformed.get(tf.ordinal());
         if (u == null) {
             synchronized (this) {
-                u = winograd;
+                u = transformed.get(tf.ordinal());
                 if (u == null) {
-                    u = p.arena.allocate(Conv.winogradFloats(g.outChannels, g.inChannels) * Float.BYTES,
-                            Tensor.ALIGNMENT);
-                    Conv.packWinograd(u, p.source.segment(), g.outChannels, g.inChannels);
-                    winograd = u;
+                    u = p.arena.allocate(Math.max(1, tf.floats(g)) * Float.BYTES, Tensor.ALIGNMENT);
+                    tf.pack(u, p.source.segment(), g);
+                    transformed.set(tf.ordinal(), u);
                 }
             }
         }

@@ -1,0 +1,109 @@
+package org.helu4j.kernel;
+
+import static org.helu4j.kernel.KernelTesting.SENTINEL;
+import static org.helu4j.kernel.KernelTesting.assertClose;
+import static org.helu4j.kernel.KernelTesting.filled;
+import static org.helu4j.kernel.KernelTesting.onThreads;
+import static org.helu4j.kernel.KernelTesting.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.helu4j.kernel.ConvTest.Case;
+import org.helu4j.kernel.ref.ConvRef;
+import org.junit.jupiter.api.Test;
+
+/** {@link ChannelLanesConv} (output channels along the lanes) against {@link ConvRef}, and when {@link Conv} takes it. */
+class ChannelLanesConvTest {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final int NR = Gemm.NR;
+
+    /**
+     * Small maps: 'same' 3×3, strided 3×3 and 1×1 (through the padded, phase-split copy), a plain 1×1 (read
+     * straight from the input), dilation and uneven padding; output channels that fill no whole panel, positions
+     * that fill no whole strip, a batch; every epilogue (bias or none, residual or none, ReLU, Clip); 1 and 2
+     * threads.
+     */
+    @Test
+    void matchesTheReference() {
+        Case[] cases = {
+            new Case(1, 24, NR + 5, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(2, 19, 2 * NR, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 16, NR - 3, 1, a(14, 13), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), false, false, false),
+            new Case(3, 40, NR + 2, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            new Case(1, 21, NR, 1, a(14, 14), a(1, 1), a(2, 2), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            new Case(2, 9, NR + 1, 1, a(9, 8), a(3, 2), a(1, 1), a(2, 1), a(2, 0), a(1, 2), true, false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(tc.c() * 31 + tc.m());
+                int k = tc.c() * g.kernelSize();
+                long outN = (long) tc.n() * tc.m() * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n() * tc.c() * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m() * k, rnd, false);
+                MemorySegment bias = tc.bias() ? random(arena, tc.m(), rnd, false) : null;
+                MemorySegment res = random(arena, outN, rnd, false);
+                MemorySegment pb = arena.allocate(ChannelLanesConv.packedFloats(tc.m(), k) * 4, 64);
+                ChannelLanesConv.packWeights(pb, w, tc.m(), k);
+                MemorySegment plain = filled(arena, outN, SENTINEL);
+                ConvRef.conv(plain, in, w, bias, g, false);
+                for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.NONE, Gemm.Act.RELU, Gemm.Act.CLIP}) {
+                    for (boolean withResidual : new boolean[] {false, true}) {
+                        MemorySegment expected = filled(arena, outN, SENTINEL);
+                        for (long i = 0; i < outN; i++) {
+                            float v = plain.getAtIndex(F32, i) + (withResidual ? res.getAtIndex(F32, i) : 0f);
+                            v = act == Gemm.Act.RELU ? Math.max(v, 0f) : act == Gemm.Act.CLIP ? Math.min(Math.max(v, -0.5f), 0.5f) : v;
+                            expected.setAtIndex(F32, i, v);
+                        }
+                        Gemm.Epilogue ep = (bias == null ? Gemm.Epilogue.NONE : Gemm.Epilogue.rowBias(bias, 0, false))
+                                .withAct(act, -0.5f, act == Gemm.Act.CLIP ? 0.5f : Float.POSITIVE_INFINITY);
+                        if (withResidual) {
+                            ep = ep.withResidual(res);
+                        }
+                        String what = tc + " " + act + (withResidual ? " + residual" : "");
+                        MemorySegment actual = filled(arena, outN, SENTINEL);
+                        Parallel.setParallelism(1);
+                        ChannelLanesConv.conv(actual, in, pb, g, ep);
+                        assertClose(expected, actual, outN, 1e-5, what);
+                        MemorySegment twoThreads = filled(arena, outN, SENTINEL);
+                        Gemm.Epilogue used = ep;
+                        onThreads(2, () -> ChannelLanesConv.conv(twoThreads, in, pb, g, used));
+                        assertEquals(-1L, actual.mismatch(twoThreads), what + " on 2 threads");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Conv} takes this path for ResNet-18's 7×7 stage (3×3, and the strided 3×3 into it) and MobileNetV2's
+     * 7×7 1×1 projections (960 → 160), where a grid's panels are a quarter padding or more and k is long enough to
+     * pay for the transposition; it keeps the grid for a short k (MobileNetV2's 160 → 960 expansion), a large map,
+     * a few output channels, and groups.
+     */
+    @Test
+    void takenWhereTheGridWastesLanes() {
+        boolean vector = !Vectors.SCALAR;
+        Gemm.Epilogue ep = Gemm.Epilogue.NONE;
+        assertEquals(vector, lanes(new Case(1, 512, 512, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(vector, lanes(new Case(1, 256, 512, 1, a(14, 14), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false), ep));
+        // At 128 bits the GEMM's panels (12 columns) round 49 positions up to 60 only: the transposition costs more.
+        boolean wide = vector && Vectors.LANES >= 8;
+        assertEquals(wide, lanes(new Case(1, 960, 160, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(false, lanes(new Case(1, 160, 960, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(false, lanes(new Case(1, 64, 64, 1, a(56, 56), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(false, lanes(new Case(1, 8, 8, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(false, lanes(new Case(1, 64, 64, 2, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+    }
+
+    private static boolean lanes(Case tc, Gemm.Epilogue ep) {
+        return Conv.Transform.of(tc.geometry(), ep) == Conv.Transform.CHANNEL_LANES;
+    }
+
+    private static int[] a(int... v) {
+        return v;
+    }
+}
