@@ -263,6 +263,45 @@ class ConvTest {
     }
 
     /**
+     * Short-k convolutions on larger maps, which the grid computes in blocks of panels, strip after strip: the
+     * last panel staged (a direct 1×1) or cut, a last strip of fewer rows, bias and residual applied per tile, and
+     * on 2 threads (several blocks per image) the same result.
+     */
+    @Test
+    void blocksOfPanelsMatchTheReference() {
+        Case[] cases = {
+            new Case(1, 16, 21, 1, a(40, 37), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, true, false),
+            new Case(2, 3, 10, 1, a(45, 43), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, true, false),
+            new Case(1, 5, 6, 1, a(33, 3 * T + 5), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+        };
+        try (Arena arena = Arena.ofShared()) {
+            for (Case tc : cases) {
+                ConvGeometry g = tc.geometry();
+                Random rnd = new Random(tc.c * 13 + tc.m);
+                long outN = (long) tc.n * tc.m * g.outSpatial();
+                MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m * tc.c * g.kernelSize(), rnd, false);
+                MemorySegment bias = random(arena, tc.m, rnd, false);
+                MemorySegment res = random(arena, outN, rnd, false);
+                MemorySegment expected = filled(arena, outN, SENTINEL);
+                ConvRef.conv(expected, in, w, bias, g, false);
+                for (long i = 0; i < outN; i++) {
+                    float v = expected.getAtIndex(F32, i) + res.getAtIndex(F32, i);
+                    expected.setAtIndex(F32, i, tc.relu ? Math.max(v, 0f) : v);
+                }
+                Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, tc.relu).withResidual(res);
+                MemorySegment one = filled(arena, outN, SENTINEL);
+                Parallel.setParallelism(1);
+                Conv.conv(one, in, w, null, g, ep);
+                assertClose(expected, one, outN, 1e-5, tc.toString());
+                MemorySegment two = filled(arena, outN, SENTINEL);
+                onThreads(2, () -> Conv.conv(two, in, w, null, g, ep));
+                assertEquals(-1L, one.mismatch(two), tc + " on 2 threads");
+            }
+        }
+    }
+
+    /**
      * Channels of the padded, phase-split input copied by different threads (a strided grid conv, and Winograd's
      * stride-2 tiles), with no padding, so that each channel's last phase row ends right where the next channel
      * starts: a store spilling past it clobbered a neighbour now and then. Repeated, since it was a race.
