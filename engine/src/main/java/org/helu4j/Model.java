@@ -98,7 +98,9 @@ public final class Model implements AutoCloseable {
 
     /**
      * A new session whose kernels split large operations over {@code threads} threads: the calling thread plus
-     * workers from a pool shared by the process (like ONNX Runtime's intra-op threads). Use 1 when many sessions
+     * workers from a pool shared by the process (like ONNX Runtime's intra-op threads). When every op of the model
+     * treats the samples of a batch independently and the batch divides evenly, each thread instead runs a
+     * sub-batch through the whole model ({@link org.helu4j.runtime.BatchSplit}). Use 1 when many sessions
      * already run in parallel. The workers read the input tensors, so with more than one thread, inputs made by
      * {@link Tensor#wrap} must live in memory any thread may access (a shared or automatic arena, not a confined
      * one).

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.helu4j.graph.ValueInfo;
+import org.helu4j.runtime.BatchSplit;
 import org.helu4j.runtime.Executor;
 
 /**
@@ -16,11 +17,20 @@ import org.helu4j.runtime.Executor;
 public final class Session implements AutoCloseable {
     private final Model model;
     private final Executor executor;
+    private final BatchSplit split;
+    private boolean profiling;
     private boolean closed;
 
     Session(Model model, int threads) {
         this.model = model;
         this.executor = new Executor(model.plan(), threads);
+        this.split = threads > 1 && BatchSplit.separable(model.plan()) ? new BatchSplit(model.plan(), threads) : null;
+    }
+
+    /** A batch split into one sub-batch per thread when the model allows it and no op is being profiled. */
+    private Tensor[] execute(Tensor[] inputs) {
+        Tensor[] outputs = split != null && !profiling ? split.run(inputs) : null;
+        return outputs != null ? outputs : executor.run(inputs);
     }
 
     /**
@@ -33,7 +43,7 @@ public final class Session implements AutoCloseable {
         checkInputs(inputs);
         model.beginRun();
         try {
-            Tensor[] outputs = executor.run(inputs);
+            Tensor[] outputs = execute(inputs);
             List<Tensor> copies = new ArrayList<>(outputs.length);
             for (Tensor t : outputs) {
                 copies.add(t.copy());
@@ -59,7 +69,7 @@ public final class Session implements AutoCloseable {
         }
         model.beginRun();
         try {
-            Tensor[] results = executor.run(inputs);
+            Tensor[] results = execute(inputs);
             for (int i = 0; i < results.length; i++) {
                 if (outputs[i] == null) {
                     throw new IllegalArgumentException("output tensor " + i + " is null");
@@ -127,6 +137,7 @@ public final class Session implements AutoCloseable {
      */
     public void profile(boolean on) {
         executor.profile(on);
+        profiling = on;
     }
 
     /** Per op that ran, its mean time over the profiled runs, in plan order; empty before a profiled run. */
@@ -155,6 +166,9 @@ public final class Session implements AutoCloseable {
         if (!closed) {
             closed = true;
             executor.close();
+            if (split != null) {
+                split.close();
+            }
         }
     }
 

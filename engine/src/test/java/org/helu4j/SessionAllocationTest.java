@@ -79,8 +79,10 @@ class SessionAllocationTest {
         try (Model m = classifier()) {
             // One batch size at a time: ops keep the plan of their last shape, and they are shared by sessions.
             for (int batch : new int[] {1, 5}) {
-                assertRunsAllocateNothing(m, 1000, new long[] {batch, 2, 6, 6}, batch, 10);
+                assertRunsAllocateNothing(m, 1, 1000, new long[] {batch, 2, 6, 6}, batch, 10);
             }
+            // Two threads at batch 4: sub-batches of 2 on executors of their own (BatchSplit), sharing the ops.
+            assertRunsAllocateNothing(m, 2, 1000, new long[] {4, 2, 6, 6}, 4, 10);
         }
     }
 
@@ -106,13 +108,13 @@ class SessionAllocationTest {
     void winogradConvsOfTwoShapesAllocateNothing() throws Exception {
         assumeTrue(System.getProperty("os.arch").equals("amd64") && Vectors.BITS >= 256);
         try (Model m = twoWinogradShapes()) {
-            assertRunsAllocateNothing(m, 50, new long[] {1, 32, 32, 32}, 1, 32, 30, 30);
+            assertRunsAllocateNothing(m, 1, 50, new long[] {1, 32, 32, 32}, 1, 32, 30, 30);
         }
     }
 
-    private static void assertRunsAllocateNothing(Model m, int runs, long[] inDims, long... outDims) {
+    private static void assertRunsAllocateNothing(Model m, int sessionThreads, int runs, long[] inDims, long... outDims) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (Session s = m.newSession(); Arena arena = Arena.ofConfined()) {
+        try (Session s = m.newSession(sessionThreads); Arena arena = Arena.ofConfined()) {
             int n = (int) Arrays.stream(inDims).reduce(1, (a, b) -> a * b);
             Tensor[] in = {Tensor.of(random(new Random(7), n), inDims)};
             Tensor[] out = {Tensor.allocate(arena, DType.FLOAT32, Shape.of(outDims))};

@@ -30,8 +30,13 @@ final class ConvOp extends Op {
     private final boolean residual;
     /** The weights packed for the kernel at load time, when W is a constant of the model. */
     private volatile PackedWeights packed;
-    /** The state of the last run, reused while it repeats, so that a steady run allocates nothing. */
-    private volatile Last last;
+    /**
+     * The states of the last runs, reused while they repeat, so that a steady run allocates nothing. More than one:
+     * sessions, and a batch's sub-batches ({@code BatchSplit}), run this op at once with residuals of their own.
+     */
+    private final AtomicReferenceArray<Last> recent = new AtomicReferenceArray<>(RECENT);
+    private static final int RECENT = 4;
+    private int nextRecent;
 
     /**
      * The weights in each {@link Conv.Transform}'s layout, made at the first run that uses it (which one a conv
@@ -149,9 +154,11 @@ final class ConvOp extends Op {
     private Last state(Shape x, Shape w, Tensor b, Tensor r, Shape y) {
         MemorySegment bias = b == null ? null : b.segment();
         MemorySegment res = r == null ? null : r.segment();
-        Last cached = last;
-        if (cached != null && cached.x.equals(x) && cached.w.equals(w) && cached.bias == bias && cached.res == res) {
-            return cached;
+        for (int i = 0; i < RECENT; i++) {
+            Last cached = recent.get(i);
+            if (cached != null && cached.x.equals(x) && cached.w.equals(w) && cached.bias == bias && cached.res == res) {
+                return cached;
+            }
         }
         ConvGeometry g = geometry(x, w, b == null ? null : b.shape());
         Gemm.Epilogue ep = (bias == null ? Gemm.Epilogue.NONE : Gemm.Epilogue.rowBias(bias, 0, false))
@@ -165,7 +172,7 @@ final class ConvOp extends Op {
             }
         }
         Last s = new Last(x, w, g, bias, res, ep, plan);
-        last = s;
+        recent.set(nextRecent++ & (RECENT - 1), s);  // a racy slot index is harmless: any slot holds a whole state
         return s;
     }
 
