@@ -395,7 +395,16 @@ public final class Gemm {
         // short one (a fully connected layer at batch 1) only its rows.
         if (h <= 2) {
             for (int r = 0; r < h; r++) {
-                oneRow(pa, aByte + (long) r * Float.BYTES, pb, bByte, kc, t, (long) r * NR * Float.BYTES);
+                long ar = aByte + (long) r * Float.BYTES, tr = (long) r * NR * Float.BYTES;
+                // Only the vectors holding columns: the panel's zeros past them stay unread (a layer of 256 outputs at
+                // batch 1, bound by streaming its weights, read an eighth more than it needed).
+                if (w <= L) {
+                    oneRow1(pa, ar, pb, bByte, kc, t, tr);
+                } else if (w <= 2 * L) {
+                    oneRow2(pa, ar, pb, bByte, kc, t, tr);
+                } else {
+                    oneRow(pa, ar, pb, bByte, kc, t, tr);
+                }
             }
         } else if (w <= L) {
             narrowTile1(pa, aByte, pb, bByte, kc, t);
@@ -491,6 +500,36 @@ public final class Gemm {
         c2.intoMemorySegment(t, tByte + 2 * vb, NO);
     }
 
+    /** {@link #oneRow}'s first vector only. */
+    private static void oneRow1(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t,
+            long tByte) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c0 = FloatVector.fromMemorySegment(F, t, tByte, NO);
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += 3 * vb) {
+            c0 = FloatVector.fromMemorySegment(F, b, bp, NO).fma(FloatVector.broadcast(F, a.get(FL, ap)), c0);
+        }
+        c0.intoMemorySegment(t, tByte, NO);
+    }
+
+    /** {@link #oneRow}'s first two vectors only. */
+    private static void oneRow2(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t,
+            long tByte) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c0 = FloatVector.fromMemorySegment(F, t, tByte, NO);
+        FloatVector c1 = FloatVector.fromMemorySegment(F, t, tByte + vb, NO);
+        long ap = aByte;
+        long bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, bp += 3 * vb) {
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c0 = FloatVector.fromMemorySegment(F, b, bp, NO).fma(x, c0);
+            c1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO).fma(x, c1);
+        }
+        c0.intoMemorySegment(t, tByte, NO);
+        c1.intoMemorySegment(t, tByte + vb, NO);
+    }
+
     /** The first vector of each row of an edge tile {@code t} (row stride NR), accumulated onto it. */
     private static void narrowTile1(MemorySegment a, long aByte, MemorySegment b, long bByte, int kc, MemorySegment t) {
         final long rb = (long) NR * Float.BYTES;
@@ -584,10 +623,32 @@ public final class Gemm {
             long i = row + r;
             long ci = cOff + i * ldc + col;
             long bi = ep.biasOff() + i * ep.biasRowStride() + (ep.biasColStride() == 0 ? 0 : col);
-            if (w < L && (alpha != 1f || bias != null || res != null)) {
-                // Scalar below a vector: a classifier's few outputs at batch 1 (WRN-16-4's 10) call this once per
-                // run, too seldom for C2, and C1 runs vector code through the Vector API's allocating fallback.
-                for (int j = 0; j < w; j++) {
+            if (alpha != 1f || bias != null || res != null) {
+                // Whole vectors, unmasked, then a scalar tail: in some JVMs C2 left the masked form of this loop to
+                // the Vector API's allocating fallback (fashion-mlp at batch 1: 36,288 B and +15 us per run in 3 of
+                // 5 JVMs, every tile there being an edge tile). Below a vector it is all scalar: a classifier's few
+                // outputs at batch 1 (WRN-16-4's 10) call this once per run, too seldom for C2.
+                int j = 0;
+                if (w >= L) {
+                    FloatVector beta = FloatVector.broadcast(F, ep.beta());
+                    for (; j + L <= w; j += L) {
+                        long at = (ci + j) * Float.BYTES;
+                        FloatVector v = FloatVector.fromMemorySegment(F, c, at, NO);
+                        if (alpha != 1f) {
+                            v = v.mul(alpha);
+                        }
+                        if (bias != null) {
+                            FloatVector bv = ep.biasColStride() == 0 ? FloatVector.broadcast(F, bias.getAtIndex(FL, bi))
+                                    : FloatVector.fromMemorySegment(F, bias, (bi + j) * Float.BYTES, NO);
+                            v = bv.fma(beta, v);
+                        }
+                        if (res != null) {
+                            v = v.add(FloatVector.fromMemorySegment(F, res, at, NO));
+                        }
+                        v.intoMemorySegment(c, at, NO);
+                    }
+                }
+                for (; j < w; j++) {
                     float v = alpha * c.getAtIndex(FL, ci + j);
                     if (bias != null) {
                         v = Math.fma(bias.getAtIndex(FL, ep.biasColStride() == 0 ? bi : bi + j), ep.beta(), v);
@@ -596,25 +657,6 @@ public final class Gemm {
                         v += res.getAtIndex(FL, ci + j);
                     }
                     c.setAtIndex(FL, ci + j, v);
-                }
-            } else if (alpha != 1f || bias != null || res != null) {
-                FloatVector beta = FloatVector.broadcast(F, ep.beta());
-                for (int j = 0; j < w; j += L) {
-                    VectorMask<Float> mask = F.indexInRange(j, w);
-                    long at = (ci + j) * Float.BYTES;
-                    FloatVector v = FloatVector.fromMemorySegment(F, c, at, NO, mask);
-                    if (alpha != 1f) {
-                        v = v.mul(alpha);
-                    }
-                    if (bias != null) {
-                        FloatVector bv = ep.biasColStride() == 0 ? FloatVector.broadcast(F, bias.getAtIndex(FL, bi))
-                                : FloatVector.fromMemorySegment(F, bias, (bi + j) * Float.BYTES, NO, mask);
-                        v = bv.fma(beta, v);
-                    }
-                    if (res != null) {
-                        v = v.add(FloatVector.fromMemorySegment(F, res, at, NO, mask));
-                    }
-                    v.intoMemorySegment(c, at, NO, mask);
                 }
             }
             switch (ep.act()) {
