@@ -454,7 +454,9 @@ public final class BenchReport {
         s.append("Every conv layer of the shipped fashion-cnn and fashion-wrn, and layers of ResNet-18, MobileNetV2 and ")
                 .append("WRN-16-4, through the path the engine takes for each (3×3 stride-1 layers with 32 to 512 input ")
                 .append("channels on big enough maps: Winograd F(2×2, 3×3), whose GFLOP/s and fraction of peak count the ")
-                .append("direct convolution's multiply-adds, an effective rate that can pass 100%). `fused ReLU` is the ")
+                .append("direct convolution's multiply-adds, an effective rate that can pass 100%; 7×7 and 8×8 maps with ")
+                .append("many channels and a long enough k: `ChannelLanesConv`, output channels along the lanes). ")
+                .append("`fused ReLU` is the ")
                 .append("cost of `relu=true` (activation in the epilogue) over `relu=false`.\n\n");
         s.append("| layer | shape | µs/op ± err | GFLOP/s | of peak | fused ReLU µs/op | fused ReLU cost | B/op |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
