@@ -7,7 +7,6 @@ import org.helu4j.Tensor;
 import org.helu4j.graph.Attributes;
 import org.helu4j.graph.Node;
 import org.helu4j.kernel.Parallel;
-import org.helu4j.op.Op;
 import org.helu4j.tensor.Shape;
 
 /**
