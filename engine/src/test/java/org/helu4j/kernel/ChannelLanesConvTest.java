@@ -2,6 +2,7 @@ package org.helu4j.kernel;
 
 import static org.helu4j.kernel.KernelTesting.SENTINEL;
 import static org.helu4j.kernel.KernelTesting.assertClose;
+import static org.helu4j.kernel.KernelTesting.epilogueReference;
 import static org.helu4j.kernel.KernelTesting.filled;
 import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.helu4j.kernel.ConvTest.Case;
 import org.helu4j.kernel.ref.ConvRef;
@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@link ChannelLanesConv} (output channels along the lanes) against {@link ConvRef}, and when {@link Conv} takes it. */
 class ChannelLanesConvTest {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final int NR = Gemm.NR;
 
     /**
@@ -52,12 +51,7 @@ class ChannelLanesConvTest {
                 ConvRef.conv(plain, in, w, bias, g, false);
                 for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.NONE, Gemm.Act.RELU, Gemm.Act.CLIP}) {
                     for (boolean withResidual : new boolean[] {false, true}) {
-                        MemorySegment expected = filled(arena, outN, SENTINEL);
-                        for (long i = 0; i < outN; i++) {
-                            float v = plain.getAtIndex(F32, i) + (withResidual ? res.getAtIndex(F32, i) : 0f);
-                            v = act == Gemm.Act.RELU ? Math.max(v, 0f) : act == Gemm.Act.CLIP ? Math.min(Math.max(v, -0.5f), 0.5f) : v;
-                            expected.setAtIndex(F32, i, v);
-                        }
+                        MemorySegment expected = epilogueReference(arena, plain, withResidual ? res : null, outN, act);
                         Gemm.Epilogue ep = (bias == null ? Gemm.Epilogue.NONE : Gemm.Epilogue.rowBias(bias, 0, false))
                                 .withAct(act, -0.5f, act == Gemm.Act.CLIP ? 0.5f : Float.POSITIVE_INFINITY);
                         if (withResidual) {

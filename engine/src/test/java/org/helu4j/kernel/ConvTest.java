@@ -2,6 +2,7 @@ package org.helu4j.kernel;
 
 import static org.helu4j.kernel.KernelTesting.SENTINEL;
 import static org.helu4j.kernel.KernelTesting.assertClose;
+import static org.helu4j.kernel.KernelTesting.epilogueReference;
 import static org.helu4j.kernel.KernelTesting.filled;
 import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
@@ -365,12 +366,7 @@ class ConvTest {
                 ConvRef.conv(plain, in, w, bias, g, false);
                 for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.NONE, Gemm.Act.RELU, Gemm.Act.CLIP}) {
                     for (boolean withResidual : new boolean[] {false, true}) {
-                        MemorySegment expected = filled(arena, outN, SENTINEL);
-                        for (long i = 0; i < outN; i++) {
-                            float v = plain.getAtIndex(F32, i) + (withResidual ? res.getAtIndex(F32, i) : 0f);
-                            v = act == Gemm.Act.RELU ? Math.max(v, 0f) : act == Gemm.Act.CLIP ? Math.min(Math.max(v, -0.5f), 0.5f) : v;
-                            expected.setAtIndex(F32, i, v);
-                        }
+                        MemorySegment expected = epilogueReference(arena, plain, withResidual ? res : null, outN, act);
                         Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, false).withAct(act, -0.5f,
                                 act == Gemm.Act.CLIP ? 0.5f : Float.POSITIVE_INFINITY);
                         if (withResidual) {

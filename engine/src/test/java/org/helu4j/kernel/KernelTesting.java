@@ -39,6 +39,22 @@ final class KernelTesting {
         return s;
     }
 
+    /**
+     * The reference of a conv epilogue on n plain sums (bias included): the residual added when given, then ReLU,
+     * or Clip to [-0.5, 0.5] (the bounds the tests pass), or nothing.
+     */
+    static MemorySegment epilogueReference(Arena arena, MemorySegment plain, MemorySegment residual, long n,
+            Gemm.Act act) {
+        MemorySegment expected = filled(arena, n, SENTINEL);
+        for (long i = 0; i < n; i++) {
+            float v = plain.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+                    + (residual != null ? residual.getAtIndex(ValueLayout.JAVA_FLOAT, i) : 0f);
+            v = act == Gemm.Act.RELU ? Math.max(v, 0f) : act == Gemm.Act.CLIP ? Math.min(Math.max(v, -0.5f), 0.5f) : v;
+            expected.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+        }
+        return expected;
+    }
+
     static MemorySegment filled(Arena arena, long n, float v) {
         MemorySegment s = arena.allocate(Math.max(n, 1) * 4, 64);
         for (long i = 0; i < n; i++) {
