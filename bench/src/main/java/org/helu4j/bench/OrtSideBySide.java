@@ -38,9 +38,9 @@ import org.helu4j.kernel.Vectors;
  * both warm up (alternately for the warm-up time, then helu4j alone until its JIT has settled, as
  * {@link ModelBench#settle} decides: the alternating warm-up alone left helu4j's kernels half compiled on 2 threads,
  * whose runs then share the 2 cores with C2 and ORT), then run alternately in blocks of about 100 ms until each has
- * spent the measuring time (and at least min-iters runs); the first run of each block is not recorded (the other
- * engine's threads may still be spinning down). p50 and p90 of single-run latency; (4) load to first result warm (repeated loads in this JVM,
- * after the latency runs have warmed the kernels).
+ * spent the measuring time (and at least min-iters runs); each block starts after a pause that lets the other
+ * engine's threads stop spinning, and its first run is not recorded. p50 and p90 of single-run latency; (4) load to
+ * first result warm (repeated loads in this JVM, after the latency runs have warmed the kernels).
  *
  * <p>ORT: CPU provider, {@code OptLevel.ALL_OPT}, {@code intraOpNumThreads} = helu4j's threads,
  * {@code interOpNumThreads} = 1, sequential execution. helu4j: {@code model.newSession(threads)} and

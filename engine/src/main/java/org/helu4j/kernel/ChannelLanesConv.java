@@ -133,14 +133,7 @@ final class ChannelLanesConv {
             if (offsets.length < k) {
                 offsets = new int[k];
             }
-            int r = 0;
-            for (int c = 0; c < g.inChannels; c++) {
-                for (int kh = 0; kh < g.kH; kh++) {
-                    for (int kw = 0; kw < g.kW; kw++) {
-                        offsets[r++] = (int) (c * l.channel + l.tap(g, kh, kw));
-                    }
-                }
-            }
+            l.tapOffsets(g, g.inChannels, offsets);
             int padded = strips * MR;
             if (bases.length < padded) {
                 bases = new long[padded];

@@ -268,25 +268,6 @@ public final class Conv {
         }
     }
 
-    /**
-     * True when a call with this geometry and epilogue takes the Winograd F(2×2, 3×3) path, given the weights
-     * {@link #packWinograd transformed}: a 3×3 kernel with unit strides, one group, 32 to 512 input channels, a map
-     * big enough to pay for the transforms, and an epilogue of bias, residual and ReLU or clip.
-     */
-    public static boolean winogradPays(ConvGeometry g, Epilogue ep) {
-        return Winograd.pays(g, ep);
-    }
-
-    /** Floats that {@link #packWinograd} writes. */
-    public static long winogradFloats(int outChannels, int inChannels) {
-        return Winograd.packedFloats(outChannels, inChannels);
-    }
-
-    /** w [M, C, 3, 3] transformed for Winograd F(2×2, 3×3) and packed (16 GEMM operands of M × C). */
-    public static void packWinograd(MemorySegment dst, MemorySegment w, int outChannels, int inChannels) {
-        Winograd.packWeights(dst, w, outChannels, inChannels);
-    }
-
     /** Rows of the im2col matrix: one per (input channel of the group, tap). */
     static long rows(ConvGeometry g) {
         return (long) (g.inChannels / g.group) * g.kernelSize();

@@ -290,7 +290,7 @@ final class ConvGrid {
                     edgeOffsets[r] = r * panelCols;  // B's rows in a staged last panel
                 }
             } else {
-                fillTapOffsets();
+                layout.tapOffsets(g, g.inChannels / g.group, offsets);
             }
         }
 
@@ -306,18 +306,6 @@ final class ConvGrid {
                 c = b = pa = null;
                 g = null;
                 ep = null;
-            }
-        }
-
-        /** Row r = (c, kh, kw) of the im2col matrix starts at padded float {@code offsets[r]} of the group's input. */
-        private void fillTapOffsets() {
-            int r = 0;
-            for (int ch = 0; ch < g.inChannels / g.group; ch++) {
-                for (int kh = 0; kh < g.kH; kh++) {
-                    for (int kw = 0; kw < g.kW; kw++) {
-                        offsets[r++] = (int) (ch * layout.channel + layout.tap(g, kh, kw));
-                    }
-                }
             }
         }
 

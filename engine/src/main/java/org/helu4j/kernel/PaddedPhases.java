@@ -63,6 +63,21 @@ final class PaddedPhases {
         return at(g, (long) kh * g.dilH, (long) kw * g.dilW);
     }
 
+    /**
+     * Row r = (c, kh, kw) of the im2col matrix, for c below {@code channels}: its float offset from the padded input's
+     * start, where every output position reads it at the same distance from its own base, into {@code dst[r]}.
+     */
+    void tapOffsets(ConvGeometry g, int channels, int[] dst) {
+        int r = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int kh = 0; kh < g.kH; kh++) {
+                for (int kw = 0; kw < g.kW; kw++) {
+                    dst[r++] = (int) (c * channel + tap(g, kh, kw));
+                }
+            }
+        }
+    }
+
     /** Floats of the output grid: output rows {@code qw} apart, the last one {@code outW} long. */
     long gridCols(ConvGeometry g) {
         return (long) (g.outH - 1) * qw + g.outW;

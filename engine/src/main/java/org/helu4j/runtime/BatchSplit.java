@@ -35,7 +35,8 @@ public final class BatchSplit implements AutoCloseable {
     // The slices of the last inputs, reused while the same tensors come back, so a steady run allocates nothing.
     private MemorySegment[] lastSources = new MemorySegment[0];
     private Shape[] lastShapes = new Shape[0];
-    private Tensor[][] slices;
+    /** Per part, its slice of each input. */
+    private Tensor[][] slices = new Tensor[0][];
     private final Tensor[] outputs;
     private final Arena arena = Arena.ofShared();
 
@@ -142,7 +143,7 @@ public final class BatchSplit implements AutoCloseable {
         int callerParallelism = Parallel.parallelism();
         Parallel.setParallelism(count);
         try {
-            job.set(parts, slices, count);
+            job.set(parts, slices);
             Parallel.forEach(count, job);
         } finally {
             Parallel.setParallelism(callerParallelism);
@@ -166,23 +167,23 @@ public final class BatchSplit implements AutoCloseable {
     }
 
     private void prepareSlices(Tensor[] inputs, long n, int count) {
-        boolean same = slices != null && slices[0].length == count && lastSources.length == inputs.length;
+        boolean same = slices.length == count && lastSources.length == inputs.length;
         for (int i = 0; same && i < inputs.length; i++) {
             same = lastSources[i] == inputs[i].segment() && lastShapes[i].equals(inputs[i].shape());
         }
         if (same) {
             return;
         }
-        slices = new Tensor[inputs.length][count];
+        long sub = n / count;
+        slices = new Tensor[count][inputs.length];
         lastSources = new MemorySegment[inputs.length];
         lastShapes = new Shape[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor t = inputs[i];
-            long sample = t.shape().size() / n * t.type().byteSize();
+            long bytes = t.shape().size() / count * t.type().byteSize();
+            Shape shape = withBatch(t.shape(), sub);
             for (int p = 0; p < count; p++) {
-                long b0 = n * p / count, b1 = n * (p + 1) / count;
-                slices[i][p] = Tensor.wrap(t.segment().asSlice(b0 * sample, (b1 - b0) * sample), t.type(),
-                        withBatch(t.shape(), b1 - b0));
+                slices[p][i] = Tensor.wrap(t.segment().asSlice(p * bytes, bytes), t.type(), shape);
             }
             lastSources[i] = t.segment();
             lastShapes[i] = t.shape();
@@ -200,15 +201,13 @@ public final class BatchSplit implements AutoCloseable {
             Tensor whole = outputs[o];
             if (whole == null || whole.type() != first.type() || !sameSample(whole.shape(), first.shape())
                     || whole.shape().dim(0) != n) {
-                long[] dims = first.shape().longDims();
-                dims[0] = n;
-                whole = outputs[o] = Tensor.allocate(arena, first.type(), Shape.of(dims));
+                whole = outputs[o] = Tensor.allocate(arena, first.type(), withBatch(first.shape(), n));
             }
             long offset = 0;
             for (int p = 0; p < count; p++) {
                 Tensor part = results[p][o];
                 if (part.type() != first.type() || !sameSample(part.shape(), first.shape())
-                        || part.shape().dim(0) != n * (p + 1) / count - n * p / count) {
+                        || part.shape().dim(0) != n / count) {
                     return false;
                 }
                 long bytes = part.shape().size() * part.type().byteSize();
@@ -249,26 +248,21 @@ public final class BatchSplit implements AutoCloseable {
     /** One sub-batch per task; reused, so a run allocates nothing. */
     private static final class Job implements Parallel.Body {
         private Executor[] parts;
-        private Tensor[][] args = new Tensor[0][];
+        private Tensor[][] slices;
         /** Each part's outputs: its executor's tensors, valid until its next run. */
         Tensor[][] results = new Tensor[0][];
 
-        void set(Executor[] parts, Tensor[][] slices, int count) {
+        void set(Executor[] parts, Tensor[][] slices) {
             this.parts = parts;
-            if (slices != null && (args.length != count || args[0].length != slices.length)) {
-                args = new Tensor[count][slices.length];
-                results = new Tensor[count][];
-            }
-            for (int p = 0; slices != null && p < count; p++) {
-                for (int i = 0; i < slices.length; i++) {
-                    args[p][i] = slices[i][p];
-                }
+            this.slices = slices;
+            if (results.length != slices.length) {
+                results = new Tensor[slices.length][];
             }
         }
 
         @Override
         public void run(int p) {
-            results[p] = parts[p].run(args[p]);
+            results[p] = parts[p].run(slices[p]);
         }
     }
 }

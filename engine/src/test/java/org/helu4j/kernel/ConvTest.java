@@ -321,8 +321,8 @@ class ConvTest {
                 MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, false);
                 MemorySegment w = random(arena, (long) tc.m * tc.c * 9, rnd, false);
                 MemorySegment bias = random(arena, tc.m, rnd, false);
-                MemorySegment u = arena.allocate(Conv.winogradFloats(tc.m, tc.c) * 4, 64);
-                Conv.packWinograd(u, w, tc.m, tc.c);
+                MemorySegment u = arena.allocate(Winograd.packedFloats(tc.m, tc.c) * 4, 64);
+                Winograd.packWeights(u, w, tc.m, tc.c);
                 MemorySegment uOrNull = Winograd.pays(g, Gemm.Epilogue.NONE) ? u : null;
                 Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, false);
                 MemorySegment one = filled(arena, outN, SENTINEL);
@@ -360,8 +360,8 @@ class ConvTest {
                 MemorySegment w = random(arena, (long) tc.m * tc.c * 9, rnd, false);
                 MemorySegment bias = random(arena, tc.m, rnd, false);
                 MemorySegment res = random(arena, outN, rnd, false);
-                MemorySegment u = arena.allocate(Conv.winogradFloats(tc.m, tc.c) * 4, 64);
-                Conv.packWinograd(u, w, tc.m, tc.c);
+                MemorySegment u = arena.allocate(Winograd.packedFloats(tc.m, tc.c) * 4, 64);
+                Winograd.packWeights(u, w, tc.m, tc.c);
                 MemorySegment plain = filled(arena, outN, SENTINEL);
                 ConvRef.conv(plain, in, w, bias, g, false);
                 for (Gemm.Act act : new Gemm.Act[] {Gemm.Act.NONE, Gemm.Act.RELU, Gemm.Act.CLIP}) {
