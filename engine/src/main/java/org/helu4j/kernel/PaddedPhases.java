@@ -68,12 +68,18 @@ final class PaddedPhases {
      * start, where every output position reads it at the same distance from its own base, into {@code dst[r]}.
      */
     void tapOffsets(ConvGeometry g, int channels, int[] dst) {
-        int r = 0;
-        for (int c = 0; c < channels; c++) {
-            for (int kh = 0; kh < g.kH; kh++) {
-                for (int kw = 0; kw < g.kW; kw++) {
-                    dst[r++] = (int) (c * channel + tap(g, kh, kw));
-                }
+        // The first channel's taps, then every other channel's at a constant distance from them: this runs on every
+        // call, and a tap's divisions for each row took 1.1 us of a 16 us conv (fashion-cnn's 32 -> 32 at 7x7).
+        int taps = g.kH * g.kW;
+        for (int kh = 0, r = 0; kh < g.kH; kh++) {
+            for (int kw = 0; kw < g.kW; kw++) {
+                dst[r++] = (int) tap(g, kh, kw);
+            }
+        }
+        for (int c = 1, r = taps; c < channels; c++) {
+            int shift = (int) (c * channel);
+            for (int t = 0; t < taps; t++) {
+                dst[r++] = dst[t] + shift;
             }
         }
     }
