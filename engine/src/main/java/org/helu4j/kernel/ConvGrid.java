@@ -70,7 +70,7 @@ final class ConvGrid {
     }
 
     /** True when the tile applies the whole epilogue but the residual: a bias per channel and at most a clamp. */
-    private static boolean inTile(Epilogue ep) {
+    static boolean inTile(Epilogue ep) {
         return ep.inRegisters() && (ep.bias() == null || ep.biasColStride() == 0);
     }
 
