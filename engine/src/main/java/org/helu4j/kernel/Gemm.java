@@ -370,7 +370,7 @@ public final class Gemm {
                             }
                             edgeTile(pa, aByte, pb, bByte, kc, c, cIdx, ldc, h, w, first, tileBuf);
                             if (last) {
-                                finish(c, cOff, ldc, gi, gj, h, w, ep);
+                                finish(c, cOff, ldc, gi, gj, h, w, ep, false);
                             }
                         }
                     }
@@ -616,6 +616,17 @@ public final class Gemm {
      * which hold plain sums. Used for edge tiles and for epilogues the micro-kernel does not apply itself.
      */
     static void finish(MemorySegment c, long cOff, long ldc, int row, int col, int h, int w, Epilogue ep) {
+        finish(c, cOff, ldc, row, col, h, w, ep, true);
+    }
+
+    /**
+     * {@link #finish}, its sums in vectors only if {@code vectors}: an edge tile's finish is left scalar, since
+     * edge tiles may be the only callers left (a classifier's last panel: ResNet-18's at batch 32 is 8 calls per
+     * run), too few for C2, and C1 runs vector code through the Vector API's allocating fallback (21,504 B per
+     * run there, once ChannelLanesConv stopped calling this for every output).
+     */
+    private static void finish(MemorySegment c, long cOff, long ldc, int row, int col, int h, int w, Epilogue ep,
+            boolean vectors) {
         float alpha = ep.alpha();
         MemorySegment bias = ep.bias();
         MemorySegment res = ep.residual();
@@ -629,7 +640,7 @@ public final class Gemm {
                 // 5 JVMs, every tile there being an edge tile). Below a vector it is all scalar: a classifier's few
                 // outputs at batch 1 (WRN-16-4's 10) call this once per run, too seldom for C2.
                 int j = 0;
-                if (w >= L) {
+                if (w >= L && vectors) {
                     FloatVector beta = FloatVector.broadcast(F, ep.beta());
                     for (; j + L <= w; j += L) {
                         long at = (ci + j) * Float.BYTES;
