@@ -53,8 +53,9 @@ final class ChannelLanesConv {
             return false;
         }
         long rows = (long) g.batch * g.outSpatial();
-        if (rows > Integer.MAX_VALUE / 2 || (long) g.inChannels * ConvGrid.paddedChannel(g) >= Integer.MAX_VALUE) {
-            return false;  // tap offsets are ints
+        if ((roundUp(rows, BLOCK) + L) * roundUp(g.outChannels, NR) >= Integer.MAX_VALUE - 16
+                || (long) g.inChannels * ConvGrid.paddedChannel(g) >= Integer.MAX_VALUE) {
+            return false;  // T is one float[] indexed by ints, and tap offsets are ints
         }
         double k = (double) g.inChannels * g.kernelSize();
         return k / laneUse(g.outChannels, rows) + TRANSPOSE_MACS < k / ConvGrid.laneUse(g);
