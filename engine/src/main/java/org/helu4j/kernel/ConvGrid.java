@@ -81,6 +81,20 @@ final class ConvGrid {
      */
     static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
         long work = (long) g.batch * g.outChannels * g.outSpatial() * k;
+        int strips = (g.outChannels / g.group + MR - 1) / MR;
+        if (g.batch == 1 && g.group == 1 && work < SPLIT_MAX_WORK) {
+            int split = Parallel.tasksFor(work, strips, SPLIT_MIN_WORK);
+            if (split > 1) {
+                Split job = SPLITS.get();
+                job.set(out, in, pa, g, ep, k, strips, split);
+                try {
+                    Parallel.forEach(split, job);
+                } finally {
+                    job.set(null, null, null, null, null, 0, 0, 0);
+                }
+                return;
+            }
+        }
         int want = Parallel.tasksFor(work, Integer.MAX_VALUE);
         if (want <= 1 || g.batch == 1) {
             images(out, in, pa, g, ep, k, 0, g.batch, want);
@@ -95,9 +109,59 @@ final class ConvGrid {
         }
     }
 
+    /**
+     * Below this many multiply-adds, a single image splits by output channels ({@link Split}); above it, by panels,
+     * whose tasks are many and balance themselves.
+     */
+    private static final long SPLIT_MAX_WORK = 1L << 22;
+    /**
+     * Multiply-adds worth a channel split (measured on fashion-wrn's 1×1 shortcuts and first conv, 8k-56k: 20-35%
+     * faster on two threads, where 32k kept them serial): a single hand-over and nothing serial, against
+     * {@link Parallel#MIN_PARALLEL_WORK} for the three hand-overs of a split by panels.
+     */
+    private static final long SPLIT_MIN_WORK = 1L << 13;
+
+    private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+
+    /**
+     * A small convolution of one image (fashion-cnn's layers: 14 us of work each), split by output channels: task
+     * t makes its own padded copy of the input, computes its strips over every panel and compacts their rows, on
+     * its own thread's scratch, so that the threads meet once, at the end. The copy is done twice, which costs less
+     * than the two extra hand-overs a shared copy and compaction would need.
+     */
+    private static final class Split implements Parallel.Body {
+        private MemorySegment out, in, pa;
+        private ConvGeometry g;
+        private Epilogue ep;
+        private int k, strips, parts;
+
+        void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+                int strips, int parts) {
+            this.out = out;
+            this.in = in;
+            this.pa = pa;
+            this.g = g;
+            this.ep = ep;
+            this.k = k;
+            this.strips = strips;
+            this.parts = parts;
+        }
+
+        @Override
+        public void run(int t) {
+            images(out, in, pa, g, ep, k, 0, 1, 1, strips * t / parts, strips * (t + 1) / parts);
+        }
+    }
+
     /** Images [b0, b1) of {@link #conv}, their panels split into up to {@code want} threads' tasks. */
     private static void images(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
             int k, int b0, int b1, int want) {
+        images(out, in, pa, g, ep, k, b0, b1, want, 0, (g.outChannels / g.group + MR - 1) / MR);
+    }
+
+    /** {@link #images} for the strips [s0, s1) of output channels only (one group). */
+    private static void images(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
+            int k, int b0, int b1, int want, int s0, int s1) {
         Tasks job = TASKS.get();
         PaddedPhases l = job.layout.set(g);
         long planes = (long) (b1 - b0) * g.inChannels;
@@ -118,10 +182,11 @@ final class ConvGrid {
             PaddedPhases.fill(padded, planes * l.channel, slack);
             passes.run(true, out, in, padded, grid, g, ep, l.qw, ldg, b0, planes);
         }
-        int strips = (g.outChannels / g.group + MR - 1) / MR;
-        job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, strips, b0, b1 - b0, want);
+        job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, s0, s1, b0, b1 - b0, want);
         job.run();
-        if (passes == null) {
+        if (s1 - s0 < (g.outChannels / g.group + MR - 1) / MR) {
+            compact(out, grid, g, l.qw, ldg, ep, b0, (long) s0 * MR, Math.min(rows, (long) s1 * MR));
+        } else if (passes == null) {
             compact(out, grid, g, l.qw, ldg, ep, b0, 0, rows);
         } else {
             passes.run(false, out, in, padded, grid, g, ep, l.qw, ldg, b0, rows);
@@ -224,7 +289,7 @@ final class ConvGrid {
         long p = g.outSpatial();
         int panelCols = panelCols(p);
         Tasks job = TASKS.get();
-        job.set(out, p, p, in, p, true, pa, g, ep, k, panelCols, (g.outChannels / g.group + MR - 1) / MR, 0, g.batch,
+        job.set(out, p, p, in, p, true, pa, g, ep, k, panelCols, 0, (g.outChannels / g.group + MR - 1) / MR, 0, g.batch,
                 Parallel.tasksFor((long) g.batch * g.outChannels * p * k, Integer.MAX_VALUE));
         job.run();
     }
@@ -245,14 +310,14 @@ final class ConvGrid {
         /** C is the output itself (pointwise): the tile applies all it can, finish() the rest, per tile. */
         private boolean direct;
         private boolean tileBias, clamp;
-        private int k, panelCols, panels, blockPanels, blocks, strips, b0, units, tasks;
+        private int k, panelCols, panels, blockPanels, blocks, firstStrip, strips, b0, units, tasks;
         private final PaddedPhases layout = new PaddedPhases();
         private int[] offsets = new int[0];
         private int[] edgeOffsets = new int[0];
 
         void set(MemorySegment c, long ldc, long cols, MemorySegment b, long bChannel, boolean direct,
-                MemorySegment pa, ConvGeometry g, Epilogue ep, int k, int panelCols, int strips, int b0, int images,
-                int want) {
+                MemorySegment pa, ConvGeometry g, Epilogue ep, int k, int panelCols, int firstStrip, int strips, int b0,
+                int images, int want) {
             this.c = c;
             this.ldc = ldc;
             this.cols = cols;
@@ -264,6 +329,7 @@ final class ConvGrid {
             this.ep = ep;
             this.k = k;
             this.panelCols = panelCols;
+            this.firstStrip = firstStrip;
             this.strips = strips;
             this.panels = (int) ((cols + panelCols - 1) / panelCols);
             this.b0 = b0;
@@ -348,7 +414,7 @@ final class ConvGrid {
             long aBase = (long) grp * Gemm.packedASize(mg, k);
             float lo = ep.clampLow(), hi = ep.clampHigh();
             long cOff = (long) img * g.outChannels * ldc;
-            for (int s = 0; s < strips; s++) {
+            for (int s = firstStrip; s < strips; s++) {
                 int row = s * MR;
                 int h = Math.min(MR, mg - row);
                 int channel = grp * mg + row;

@@ -47,12 +47,20 @@ public final class Parallel {
      * when serial, and inside a task of another {@link #forEach}.
      */
     public static int tasksFor(long work, int maxTasks) {
+        return tasksFor(work, maxTasks, MIN_PARALLEL_WORK);
+    }
+
+    /**
+     * {@link #tasksFor(long, int)} with a kernel's own least work per task, for a split that costs less than the
+     * usual one (one hand-over and nothing serial).
+     */
+    public static int tasksFor(long work, int maxTasks, long minWork) {
         int[] s = STATE.get();
         int p = s[0];
-        if (p <= 1 || s[1] != 0 || work < MIN_PARALLEL_WORK) {
+        if (p <= 1 || s[1] != 0 || work < minWork) {
             return 1;
         }
-        return (int) Math.max(1, Math.min(Math.min(p, maxTasks), work / MIN_PARALLEL_WORK));
+        return (int) Math.max(1, Math.min(Math.min(p, maxTasks), work / minWork));
     }
 
     /**

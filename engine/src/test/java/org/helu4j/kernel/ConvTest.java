@@ -224,13 +224,16 @@ class ConvTest {
     /**
      * Every path (grid at strides 1 and 2, the direct 1×1, depthwise, 3-D im2col), with a bias, a residual and
      * ReLU, gives the same bits on 2 and 3 threads as on one: batches go image by image, single images panel by
-     * panel.
+     * panel, or, when small, by output channels.
      */
     @Test
     void threadsDoNotChangeTheBits() {
         Case[] cases = {
             new Case(3, 8, 12, 1, a(20, 21), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
             new Case(1, 8, 12, 1, a(40, 41), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            // Small single images, split by output channels: a last strip of 2 rows, a stride, a strided 1×1.
+            new Case(1, 6, 10, 1, a(15, 17), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 8, 20, 1, a(9, 9), a(1, 1), a(2, 2), a(1, 1), a(0, 0), a(0, 0), true, false, false),
             new Case(3, 8, 12, 1, a(21, 20), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false),
             new Case(3, 16, 32, 1, a(30, 31), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
             new Case(3, 24, 24, 24, a(32, 33), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
