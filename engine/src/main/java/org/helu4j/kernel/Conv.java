@@ -26,6 +26,8 @@ public final class Conv {
     private static final long CHUNK_FLOATS = 1 << 15;
     /** The scratch slot of weights packed per call, when they were not packed at load. */
     private static final int SLOT_WEIGHTS = 4;
+    /** The slots of a conv's output before a pool its kernel could not fuse, and of that pool's row buffer. */
+    private static final int SLOT_UNPOOLED = 8, SLOT_POOL_ROW = 2;
 
     private Conv() {
     }
@@ -79,6 +81,26 @@ public final class Conv {
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
             MemorySegment transformedW, ConvGeometry g, Epilogue ep) {
+        conv(out, in, w, packedW, transformedW, g, ep, null);
+    }
+
+    /**
+     * {@link #conv(MemorySegment, MemorySegment, MemorySegment, MemorySegment, MemorySegment, ConvGeometry, Epilogue)}
+     * followed by a max pool without padding, {@code pool} (its input: this conv's output), into out, which then
+     * has the pool's output layout; a null pool is none. The epilogue has no residual. On the grid path the pool is
+     * taken while the grid is compacted; elsewhere the conv's output goes to scratch and is pooled from there.
+     */
+    public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
+            MemorySegment transformedW, ConvGeometry g, Epilogue ep, ConvGeometry pool) {
+        if (pool != null && !(ConvGrid.pools(g, pool) && !usesDepthwise(g)
+                && (transformedW == null || Transform.of(g, ep) == Transform.NONE))) {
+            MemorySegment full = Scratch.get(SLOT_UNPOOLED, Math.max(1, (long) g.batch * g.outChannels * g.outSpatial())
+                    * Float.BYTES);
+            conv(full, in, w, packedW, transformedW, g, ep, null);
+            long row = Pool.scratchFloats(pool);
+            Pool.maxPool(out, full, pool, row == 0 ? MemorySegment.NULL : Scratch.get(SLOT_POOL_ROW, row * Float.BYTES));
+            return;
+        }
         long p = g.outSpatial();
         if (Vectors.SCALAR) {
             ConvRef.conv(out, in, w, null, g, false);
@@ -110,7 +132,7 @@ public final class Conv {
             packWeights(pa, w, g);
         }
         if (ConvGrid.applies(g)) {
-            ConvGrid.conv(out, in, pa, g, ep, k);
+            ConvGrid.conv(out, in, pa, g, ep, k, pool);
             return;
         }
         if (ConvGrid.appliesPointwise(g)) {

@@ -80,32 +80,48 @@ final class ConvGrid {
      * nothing serial left); otherwise the panels of the images are the tasks.
      */
     static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
+        conv(out, in, pa, g, ep, k, null);
+    }
+
+    /** True when {@link #conv} can take {@code pool}, a max pool of g's output without padding, while compacting. */
+    static boolean pools(ConvGeometry g, ConvGeometry pool) {
+        return !Vectors.SCALAR && applies(g) && pool.kD == 1 && pool.inD == 1 && pool.outD == 1
+                && pool.inH == g.outH && pool.inW == g.outW && pool.batch == g.batch
+                && pool.inChannels == g.outChannels && pool.padH == 0 && pool.padW == 0 && pool.dilH == 1
+                && pool.dilW == 1 && pool.strideW <= L / 2 && pool.outH > 0 && pool.outW > 0
+                && (long) (pool.outH - 1) * pool.strideH + pool.kH <= g.outH
+                && (long) (pool.outW - 1) * pool.strideW + pool.kW <= g.outW;
+    }
+
+    /** {@link #conv}, then {@code pool} ({@link #pools}; null for none) applied in the compaction. */
+    static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+            ConvGeometry pool) {
         long work = (long) g.batch * g.outChannels * g.outSpatial() * k;
         int strips = (g.outChannels / g.group + MR - 1) / MR;
         if (g.batch == 1 && g.group == 1 && work < SPLIT_MAX_WORK) {
             int split = Parallel.tasksFor(work, strips, SPLIT_MIN_WORK);
             if (split > 1) {
                 Split job = SPLITS.get();
-                job.set(out, in, pa, g, ep, k, strips, split);
+                job.set(out, in, pa, g, ep, k, strips, split, pool);
                 try {
                     Parallel.forEach(split, job);
                 } finally {
-                    job.set(null, null, null, null, null, 0, 0, 0);
+                    job.set(null, null, null, null, null, 0, 0, 0, null);
                 }
                 return;
             }
         }
         int want = Parallel.tasksFor(work, Integer.MAX_VALUE);
         if (want <= 1 || g.batch == 1) {
-            images(out, in, pa, g, ep, k, 0, g.batch, want);
+            images(out, in, pa, g, ep, k, 0, g.batch, want, pool);
             return;
         }
         Images job = IMAGES.get();
-        job.set(out, in, pa, g, ep, k);
+        job.set(out, in, pa, g, ep, k, pool);
         try {
             Parallel.forEach(g.batch, job);
         } finally {
-            job.set(null, null, null, null, null, 0);
+            job.set(null, null, null, null, null, 0, null);
         }
     }
 
@@ -131,12 +147,13 @@ final class ConvGrid {
      */
     private static final class Split implements Parallel.Body {
         private MemorySegment out, in, pa;
-        private ConvGeometry g;
+        private ConvGeometry g, pool;
         private Epilogue ep;
         private int k, strips, parts;
 
         void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
-                int strips, int parts) {
+                int strips, int parts, ConvGeometry pool) {
+            this.pool = pool;
             this.out = out;
             this.in = in;
             this.pa = pa;
@@ -149,19 +166,19 @@ final class ConvGrid {
 
         @Override
         public void run(int t) {
-            images(out, in, pa, g, ep, k, 0, 1, 1, strips * t / parts, strips * (t + 1) / parts);
+            images(out, in, pa, g, ep, k, 0, 1, 1, strips * t / parts, strips * (t + 1) / parts, pool);
         }
     }
 
     /** Images [b0, b1) of {@link #conv}, their panels split into up to {@code want} threads' tasks. */
     private static void images(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
-            int k, int b0, int b1, int want) {
-        images(out, in, pa, g, ep, k, b0, b1, want, 0, (g.outChannels / g.group + MR - 1) / MR);
+            int k, int b0, int b1, int want, ConvGeometry pool) {
+        images(out, in, pa, g, ep, k, b0, b1, want, 0, (g.outChannels / g.group + MR - 1) / MR, pool);
     }
 
     /** {@link #images} for the strips [s0, s1) of output channels only (one group). */
     private static void images(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
-            int k, int b0, int b1, int want, int s0, int s1) {
+            int k, int b0, int b1, int want, int s0, int s1, ConvGeometry pool) {
         Tasks job = TASKS.get();
         PaddedPhases l = job.layout.set(g);
         long planes = (long) (b1 - b0) * g.inChannels;
@@ -173,23 +190,24 @@ final class ConvGrid {
         // column's widest tap is inside it); a vector more for the splitting's masked stores.
         long slack = ldg - gridCols + 2L * L;
         MemorySegment padded = Scratch.get(SLOT_PADDED, (planes * l.channel + slack) * Float.BYTES);
-        MemorySegment grid = Scratch.get(SLOT_GRID, (long) (b1 - b0) * g.outChannels * ldg * Float.BYTES);
+        // A pool's last vector of windows reads up to a vector and a window past a channel's grid.
+        MemorySegment grid = Scratch.get(SLOT_GRID, ((long) (b1 - b0) * g.outChannels * ldg + 4L * L) * Float.BYTES);
         long rows = (long) (b1 - b0) * g.outChannels;
         Passes passes = want > 1 ? PASSES.get() : null;
         if (passes == null) {
             l.copy(padded, in, g, (long) b0 * g.inChannels, planes, slack);
         } else {
             PaddedPhases.fill(padded, planes * l.channel, slack);
-            passes.run(true, out, in, padded, grid, g, ep, l.qw, ldg, b0, planes);
+            passes.run(true, out, in, padded, grid, g, ep, l.qw, ldg, b0, planes, null);
         }
         job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, s0, s1, b0, b1 - b0, want);
         job.run();
         if (s1 - s0 < (g.outChannels / g.group + MR - 1) / MR) {
-            compact(out, grid, g, l.qw, ldg, ep, b0, (long) s0 * MR, Math.min(rows, (long) s1 * MR));
+            compact(out, grid, g, l.qw, ldg, ep, b0, (long) s0 * MR, Math.min(rows, (long) s1 * MR), pool);
         } else if (passes == null) {
-            compact(out, grid, g, l.qw, ldg, ep, b0, 0, rows);
+            compact(out, grid, g, l.qw, ldg, ep, b0, 0, rows, pool);
         } else {
-            passes.run(false, out, in, padded, grid, g, ep, l.qw, ldg, b0, rows);
+            passes.run(false, out, in, padded, grid, g, ep, l.qw, ldg, b0, rows, pool);
         }
     }
 
@@ -203,14 +221,15 @@ final class ConvGrid {
         private static final int MAX_PARTS = 16;
         private boolean copy;
         private MemorySegment out, in, padded, grid;
-        private ConvGeometry g;
+        private ConvGeometry g, pool;
         private Epilogue ep;
         private int qw, b0, parts;
         private long ldg, count;
 
         void run(boolean copy, MemorySegment out, MemorySegment in, MemorySegment padded, MemorySegment grid,
-                ConvGeometry g, Epilogue ep, int qw, long ldg, int b0, long count) {
+                ConvGeometry g, Epilogue ep, int qw, long ldg, int b0, long count, ConvGeometry pool) {
             this.copy = copy;
+            this.pool = pool;
             this.out = out;
             this.in = in;
             this.padded = padded;
@@ -226,7 +245,7 @@ final class ConvGrid {
                 Parallel.forEach(parts, this);
             } finally {
                 this.out = this.in = this.padded = this.grid = null;
-                this.g = null;
+                this.g = this.pool = null;
                 this.ep = null;
             }
         }
@@ -241,7 +260,7 @@ final class ConvGrid {
                     l.copyChannel(padded, c * l.channel, in, (first + c) * g.inH * g.inW, g, false);
                 }
             } else {
-                compact(out, grid, g, qw, ldg, ep, b0, r0, r1);
+                compact(out, grid, g, qw, ldg, ep, b0, r0, r1, pool);
             }
         }
     }
@@ -251,11 +270,13 @@ final class ConvGrid {
     /** The arguments of an image-parallel {@link #conv}, reused per calling thread. */
     private static final class Images implements Parallel.Body {
         private MemorySegment out, in, pa;
-        private ConvGeometry g;
+        private ConvGeometry g, pool;
         private Epilogue ep;
         private int k;
 
-        void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k) {
+        void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
+                ConvGeometry pool) {
+            this.pool = pool;
             this.out = out;
             this.in = in;
             this.pa = pa;
@@ -266,7 +287,7 @@ final class ConvGrid {
 
         @Override
         public void run(int b) {
-            images(out, in, pa, g, ep, k, b, b + 1, 1);
+            images(out, in, pa, g, ep, k, b, b + 1, 1, pool);
         }
     }
 
@@ -574,7 +595,11 @@ final class ConvGrid {
      * a residual and a clamp are applied on the way, any other epilogue as a pass over the result.
      */
     private static void compact(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg, Epilogue ep,
-            int b0, long r0, long r1) {
+            int b0, long r0, long r1, ConvGeometry pool) {
+        if (pool != null) {
+            compactPooled(out, grid, g, pw, ldg, ep, b0, r0, r1, pool);
+            return;
+        }
         long first = (long) b0 * g.outChannels;  // the grid's first row is this output row
         long p = g.outSpatial();
         MemorySegment res = ep.residual();
@@ -610,6 +635,48 @@ final class ConvGrid {
                         v = v.max(lo).min(hi);
                     }
                     v.intoMemorySegment(out, dst + o, NO, m);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #compact} through a max pool without padding ({@link #pools}): the epilogue the tile left undone is
+     * applied to the grid rows in place first (there is no residual), then each vector of pool windows of an
+     * output row is the max of its kH·kW shifted loads from the grid, and its window starts (every strideW-th lane)
+     * are compressed into consecutive outputs, as {@link Pool} does.
+     */
+    private static void compactPooled(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg,
+            Epilogue ep, int b0, long r0, long r1, ConvGeometry pool) {
+        long first = (long) b0 * g.outChannels;
+        long pp = pool.outSpatial();
+        int s = pool.strideW;
+        int perVector = (L + s - 1) / s;
+        VectorMask<Float> pick = VectorMask.fromLong(F, Vectors.everyNthLane(s));
+        long gridCols = (long) (g.outH - 1) * pw + g.outW;
+        for (long r = r0; r < r1; r++) {
+            if (!inTile(ep)) {
+                int channel = (int) ((first + r) % g.outChannels);
+                Gemm.finish(grid, (r - channel) * ldg, ldg, channel, 0, 1, (int) gridCols, ep);
+            }
+            long src = r * ldg;
+            long dst = (first + r) * pp;
+            for (int oh = 0; oh < pool.outH; oh++) {
+                long top = src + (long) oh * pool.strideH * pw;
+                for (int ow = 0; ow < pool.outW; ow += perVector) {
+                    long at = top + (long) ow * s;
+                    FloatVector acc = FloatVector.fromMemorySegment(F, grid, at * Float.BYTES, NO);
+                    for (int kh = 0; kh < pool.kH; kh++) {
+                        for (int kw = kh == 0 ? 1 : 0; kw < pool.kW; kw++) {
+                            acc = acc.max(FloatVector.fromMemorySegment(F, grid,
+                                    (at + (long) kh * pw + kw) * Float.BYTES, NO));
+                        }
+                    }
+                    if (s > 1) {
+                        acc = acc.compress(pick);
+                    }
+                    acc.intoMemorySegment(out, (dst + (long) oh * pool.outW + ow) * Float.BYTES, NO,
+                            F.indexInRange(0, Math.min(perVector, pool.outW - ow)));
                 }
             }
         }

@@ -15,10 +15,11 @@ public final class Scratch {
     /**
      * Slots: 0 a convolution's columns (or a staged vector or panel at an input's end), 1 GEMM's packed B, 2-3 pools
      * and resizes (3 also Winograd's transformed input), 4 GEMM's packed A, 5 its edge tile, 6-7 a grid
-     * convolution's padded input and output grid (7 also Winograd's GEMM output). A kernel only uses slots that the
-     * kernels it calls do not.
+     * convolution's padded input and output grid (7 also Winograd's GEMM output), 8 a convolution's full output
+     * before a fused max pool that its kernel could not apply. A kernel only uses slots that the kernels it calls
+     * do not.
      */
-    public static final int SLOTS = 8;
+    public static final int SLOTS = 9;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
 

@@ -28,6 +28,8 @@ final class ConvOp extends Op {
     private final float actAlpha;
     private final float actBeta;
     private final boolean residual;
+    /** A fused max pool ({@code FusePool}): {kH, kW, sH, sW}, or null. */
+    private final int[] pool;
     /** The weights packed for the kernel at load time, when W is a constant of the model. */
     private volatile PackedWeights packed;
     /**
@@ -50,7 +52,7 @@ final class ConvOp extends Op {
     }
 
     private record Last(Shape x, Shape w, ConvGeometry geometry, MemorySegment bias, MemorySegment res,
-            Gemm.Epilogue epilogue, Broadcast residualPlan) {
+            Gemm.Epilogue epilogue, Broadcast residualPlan, ConvGeometry pool) {
     }
 
     ConvOp(Node node) throws UnsupportedOperatorException {
@@ -65,6 +67,11 @@ final class ConvOp extends Op {
         actAlpha = fusedActivationAlpha(node);
         actBeta = fusedActivationBeta(node);
         residual = node.attributes().has(FUSED_RESIDUAL);
+        long[] p = node.attributes().getInts(FUSED_POOL);
+        if (p != null && (p.length != 4 || residual)) {
+            throw new IllegalArgumentException("a fused max pool needs {kH, kW, sH, sW} and no fused residual");
+        }
+        pool = p == null ? null : new int[] {(int) p[0], (int) p[1], (int) p[2], (int) p[3]};
     }
 
     @Override
@@ -79,6 +86,9 @@ final class ConvOp extends Op {
         Shape x = ctx.shape(0);
         ConvGeometry g = geometry(x, ctx.shape(1), bias);
         Shape y = Shape.of(ConvWindow.outputDims(g, x.rank() - 2));
+        if (pool != null) {
+            y = Shape.of(ConvWindow.outputDims(poolGeometry(g), 2));
+        }
         if (residual) {
             if (!ctx.has(RESIDUAL)) {
                 throw new IllegalArgumentException("the fused residual input is missing");
@@ -117,7 +127,7 @@ final class ConvOp extends Op {
         MemorySegment y = out[0].segment();
         if (state.residualPlan == null) {
             MemorySegment u = own ? transformed(p, state.geometry, state.epilogue) : null;
-            Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue);
+            Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue, state.pool);
             return;
         }
         // A residual that only broadcasts to the output: add it after the bias, then activate.
@@ -171,9 +181,21 @@ final class ConvOp extends Op {
                 plan = Broadcast.plan(y, y, r.shape());
             }
         }
-        Last s = new Last(x, w, g, bias, res, ep, plan);
+        Last s = new Last(x, w, g, bias, res, ep, plan, pool == null ? null : poolGeometry(g));
         recent.set(nextRecent++ & (RECENT - 1), s);  // a racy slot index is harmless: any slot holds a whole state
         return s;
+    }
+
+    /** The fused max pool over the output of g: 2-D, no padding. */
+    private ConvGeometry poolGeometry(ConvGeometry g) {
+        if (g.kD != 1 || g.inD != 1 || g.outD != 1 || g.outH < pool[0] || g.outW < pool[1]) {
+            throw new IllegalArgumentException("the fused max pool " + pool[0] + "x" + pool[1]
+                    + " needs a 2-D output of at least its size, not " + g.outH + "x" + g.outW);
+        }
+        int oh = (g.outH - pool[0]) / pool[2] + 1, ow = (g.outW - pool[1]) / pool[3] + 1;
+        return new ConvGeometry(g.batch, g.outChannels, g.outChannels, 1, new int[] {g.outH, g.outW},
+                new int[] {pool[0], pool[1]}, new int[] {pool[2], pool[3]}, new int[] {1, 1}, new int[] {0, 0},
+                new int[] {0, 0}, new int[] {oh, ow});
     }
 
     private ConvGeometry geometry(Shape x, Shape w, Shape bias) {

@@ -48,7 +48,8 @@ public abstract class Op {
     /** For reports and {@code infer inspect}: what this op does beyond its type, e.g. a fused activation. */
     public String describe() {
         String act = node.attributes().getString(FUSED_ACTIVATION, null);
-        return node.opType() + (node.attributes().has(FUSED_RESIDUAL) ? "+Add" : "") + (act == null ? "" : "+" + act);
+        return node.opType() + (node.attributes().has(FUSED_RESIDUAL) ? "+Add" : "") + (act == null ? "" : "+" + act)
+                + (node.attributes().has(FUSED_POOL) ? "+MaxPool" : "");
     }
 
     /**
@@ -94,4 +95,9 @@ public abstract class Op {
      * input 3 and is added before the activation.
      */
     public static final String FUSED_RESIDUAL = "helu4j.residual";
+    /**
+     * Set by {@code FusePool} on a Conv whose output fed a 2-D MaxPool without padding: {kH, kW, sH, sW}, applied
+     * after the activation, and the node's output is the pooled one.
+     */
+    public static final String FUSED_POOL = "helu4j.max_pool";
 }

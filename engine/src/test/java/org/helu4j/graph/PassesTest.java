@@ -91,6 +91,54 @@ class PassesTest {
         }
     }
 
+    private static NodeProto withInts(NodeProto n, String name, long... values) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long v : values) {
+            a.addInts(v);
+        }
+        return n.toBuilder().addAttribute(a).build();
+    }
+
+    /** conv -> relu -> maxpool, with the pool's pads and whether the relu's output is also a graph output. */
+    private Path convReluPool(Random r, long poolPad, boolean observed) throws Exception {
+        int c = 3, m = 6;
+        NodeProto conv = withInts(node("Conv", "conv", new String[] {"x", "w", "b"}, "y"), "pads", 1, 1, 1, 1);
+        NodeProto pool = withInts(withInts(withInts(node("MaxPool", "pool", new String[] {"a"}, "out"),
+                "kernel_shape", 2, 2), "strides", 2, 2), "pads", poolPad, poolPad, poolPad, poolPad);
+        GraphProto.Builder g = GraphProto.newBuilder().addInput(floatValue("x", -1, c, 9, 10))
+                .addInitializer(floatTensor("w", random(r, m * c * 9, -1, 1), m, c, 3, 3))
+                .addInitializer(floatTensor("b", random(r, m, -1, 1), m))
+                .addNode(conv)
+                .addNode(node("Relu", "relu", new String[] {"y"}, "a"))
+                .addNode(pool)
+                .addOutput(floatValue("out", -1, m, 4 + (int) poolPad, 5 + (int) poolPad));
+        if (observed) {
+            g.addOutput(floatValue("a", -1, m, 9, 10));
+        }
+        Path file = dir.resolve("pool" + poolPad + observed + ".onnx");
+        Files.write(file, model(g.build()).toByteArray());
+        return file;
+    }
+
+    @Test
+    void maxPoolAfterConvFoldsIntoItAndAgrees() throws Exception {
+        Random r = new Random(11);
+        Tensor input = Tensor.of(random(r, 2 * 3 * 90, -2, 2), 2, 3, 9, 10);
+        Path file = convReluPool(r, 0, false);
+        try (Model plain = load(file, false); Model optimized = load(file, true)) {
+            assertEquals(0, count(optimized, "MaxPool"));
+            assertEquals("Conv+Relu+MaxPool", optimized.plan().ops().get(0).describe());
+            assertSame(run(plain, input), run(optimized, input), 0);
+        }
+        // A padded pool, and a pool whose input is observed as an output, stay pools of their own.
+        for (Path kept : new Path[] {convReluPool(r, 1, false), convReluPool(r, 0, true)}) {
+            try (Model plain = load(kept, false); Model optimized = load(kept, true)) {
+                assertEquals(1, count(optimized, "MaxPool"));
+                assertSame(run(plain, input), run(optimized, input), 0);
+            }
+        }
+    }
+
     @Test
     void goldenCnnAgreesWithAndWithoutPasses() throws Exception {
         Path golden = Path.of("src/test/resources/golden");

@@ -13,6 +13,7 @@ public final class Optimizer {
             new FuseResidual(),
             new FuseGelu(),
             new FuseActivation(),
+            new FusePool(),
             new EliminateDeadNodes());
 
     private Optimizer() {
