@@ -15,8 +15,9 @@ import org.helu4j.kernel.Gemm.Epilogue;
  * {@link Gemm}'s register tile (4 weight rows × 2 or 3 vectors of grid columns), reads B through a table of those
  * offsets instead of from a packed panel, and the input is never expanded. The price is {@code qw - outW} extra
  * columns per output row (and the grid rounded up to whole tiles), computed and dropped when the grid is compacted
- * into NCHW; the residual, and an activation the tile cannot apply, are applied in that same pass. The same tile
- * runs a plain 1×1 convolution straight on its input and output ({@link #pointwise}), and Winograd's 16 GEMMs.
+ * into NCHW; the residual, and an activation the tile cannot apply, are applied in that same pass, and so is a
+ * fused max pool ({@link #pools}). The same tile runs a plain 1×1 convolution straight on its input and output
+ * ({@link #pointwise}), and Winograd's 16 GEMMs.
  */
 final class ConvGrid {
     private static final VectorSpecies<Float> F = Vectors.F;
