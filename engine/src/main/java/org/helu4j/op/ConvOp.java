@@ -87,6 +87,10 @@ final class ConvOp extends Op {
         ConvGeometry g = geometry(x, ctx.shape(1), bias);
         Shape y = Shape.of(ConvWindow.outputDims(g, x.rank() - 2));
         if (pool != null) {
+            if (x.rank() != 4) {
+                // The pass only fuses a 2-D pool, whose input was rank 4; a malformed file may pair it otherwise.
+                throw new IllegalArgumentException("a fused 2-D max pool needs a 2-D conv (X of rank 4), not X " + x);
+            }
             y = Shape.of(ConvWindow.outputDims(poolGeometry(g), 2));
         }
         if (residual) {

@@ -140,6 +140,27 @@ class PassesTest {
     }
 
     @Test
+    void aTwoDimensionalPoolAfterAOneDimensionalConvIsRefusedFused() throws Exception {
+        Random r = new Random(5);
+        NodeProto pool = withInts(withInts(node("MaxPool", "pool", new String[] {"a"}, "out"), "kernel_shape", 1, 2),
+                "strides", 1, 2);
+        GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", 1, 2, 8))
+                .addInitializer(floatTensor("w", random(r, 3 * 2 * 3, -1, 1), 3, 2, 3))
+                .addNode(node("Conv", "conv", new String[] {"x", "w"}, "y"))
+                .addNode(node("Relu", "relu", new String[] {"y"}, "a"))
+                .addNode(pool)
+                .addOutput(floatValue("out", 1, 3, 1, 3)).build();
+        Path file = dir.resolve("pool1d.onnx");
+        Files.write(file, model(g).toByteArray());
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> {
+            try (Model m = load(file, true)) {
+                run(m, Tensor.of(random(r, 16, -1, 1), 1, 2, 8));
+            }
+        });
+        assertTrue(e.getMessage().contains("max pool"), e.getMessage());
+    }
+
+    @Test
     void goldenCnnAgreesWithAndWithoutPasses() throws Exception {
         Path golden = Path.of("src/test/resources/golden");
         Tensor input = Npy.read(golden.resolve("golden-cnn-input.npy"));
