@@ -92,9 +92,7 @@ public final class Conv {
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
             MemorySegment transformedW, ConvGeometry g, Epilogue ep, ConvGeometry pool) {
-        // The grid pools while compacting only when the tile applies the whole epilogue: with GELU on the grid
-        // rows first, fashion-cnn-gelu took 0.111-0.113 ms instead of 0.100-0.101 (not understood; left for later).
-        if (pool != null && !(ConvGrid.pools(g, pool) && ConvGrid.inTile(ep) && !usesDepthwise(g)
+        if (pool != null && !(ConvGrid.pools(g, pool, ep) && !usesDepthwise(g)
                 && (transformedW == null || Transform.of(g, ep) == Transform.NONE))) {
             MemorySegment full = Scratch.get(SLOT_UNPOOLED, Math.max(1, (long) g.batch * g.outChannels * g.outSpatial())
                     * Float.BYTES);

@@ -84,9 +84,13 @@ final class ConvGrid {
         conv(out, in, pa, g, ep, k, null);
     }
 
-    /** True when {@link #conv} can take {@code pool}, a max pool of g's output without padding, while compacting. */
-    static boolean pools(ConvGeometry g, ConvGeometry pool) {
-        return !Vectors.SCALAR && applies(g) && pool.kD == 1 && pool.inD == 1 && pool.outD == 1
+    /**
+     * True when {@link #conv} can take {@code pool}, a max pool of g's output without padding, while compacting: the
+     * tile must apply the whole epilogue (with GELU applied to the grid rows first, fashion-cnn-gelu took
+     * 0.111-0.113 ms instead of 0.100-0.101; not understood).
+     */
+    static boolean pools(ConvGeometry g, ConvGeometry pool, Epilogue ep) {
+        return !Vectors.SCALAR && applies(g) && inTile(ep) && ep.residual() == null && pool.kD == 1 && pool.inD == 1 && pool.outD == 1
                 && pool.inH == g.outH && pool.inW == g.outW && pool.batch == g.batch
                 && pool.inChannels == g.outChannels && pool.padH == 0 && pool.padW == 0 && pool.dilH == 1
                 && pool.dilW == 1 && pool.strideW <= L / 2 && pool.outH > 0 && pool.outW > 0
@@ -98,36 +102,29 @@ final class ConvGrid {
     static void conv(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
             ConvGeometry pool) {
         long work = (long) g.batch * g.outChannels * g.outSpatial() * k;
-        int strips = (g.outChannels / g.group + MR - 1) / MR;
-        if (g.batch == 1 && g.group == 1 && work < SPLIT_MAX_WORK) {
-            int split = Parallel.tasksFor(work, strips, SPLIT_MIN_WORK);
-            if (split > 1) {
-                Split job = SPLITS.get();
-                job.set(out, in, pa, g, ep, k, strips, split, pool);
-                try {
-                    Parallel.forEach(split, job);
-                } finally {
-                    job.set(null, null, null, null, null, 0, 0, 0, null);
-                }
-                return;
-            }
-        }
+        int split = g.batch == 1 && g.group == 1 && work < SPLIT_MAX_WORK
+                ? Parallel.tasksFor(work, strips(g), SPLIT_MIN_WORK) : 1;
         int want = Parallel.tasksFor(work, Integer.MAX_VALUE);
-        if (want <= 1 || g.batch == 1) {
+        if (split <= 1 && (want <= 1 || g.batch == 1)) {
             images(out, in, pa, g, ep, k, 0, g.batch, want, pool);
             return;
         }
-        Images job = IMAGES.get();
-        job.set(out, in, pa, g, ep, k, pool);
+        Whole job = WHOLE.get();
+        job.set(out, in, pa, g, ep, k, split > 1 ? split : 0, pool);
         try {
-            Parallel.forEach(g.batch, job);
+            Parallel.forEach(split > 1 ? split : g.batch, job);
         } finally {
-            job.set(null, null, null, null, null, 0, null);
+            job.set(null, null, null, null, null, 0, 0, null);
         }
     }
 
+    /** Strips of MR output channels per group. */
+    private static int strips(ConvGeometry g) {
+        return (g.outChannels / g.group + MR - 1) / MR;
+    }
+
     /**
-     * Below this many multiply-adds, a single image splits by output channels ({@link Split}); above it, by panels,
+     * Below this many multiply-adds, a single image splits by output channels ({@link Whole}); above it, by panels,
      * whose tasks are many and balance themselves.
      */
     private static final long SPLIT_MAX_WORK = 1L << 22;
@@ -138,43 +135,48 @@ final class ConvGrid {
      */
     private static final long SPLIT_MIN_WORK = 1L << 13;
 
-    private static final ThreadLocal<Split> SPLITS = ThreadLocal.withInitial(Split::new);
+    private static final ThreadLocal<Whole> WHOLE = ThreadLocal.withInitial(Whole::new);
 
     /**
-     * A small convolution of one image (fashion-cnn's layers: 14 us of work each), split by output channels: task
-     * t makes its own padded copy of the input, computes its strips over every panel and compacts their rows, on
-     * its own thread's scratch, so that the threads meet once, at the end. The copy is done twice, which costs less
-     * than the two extra hand-overs a shared copy and compaction would need.
+     * The arguments of a {@link #conv} whose tasks each run {@link #images} whole, on their own thread's scratch, so
+     * that the threads meet once, at the end: task t is image t of a batch, or, with {@code parts} set, the t-th
+     * share of the strips of a single small image (fashion-cnn's layers: 14 us of work each). A strip share makes
+     * its own padded copy of the input, computes its strips over every panel and compacts their rows: the copy is
+     * done twice, which costs less than the two extra hand-overs a shared copy and compaction would need.
      */
-    private static final class Split implements Parallel.Body {
+    private static final class Whole implements Parallel.Body {
         private MemorySegment out, in, pa;
         private ConvGeometry g, pool;
         private Epilogue ep;
-        private int k, strips, parts;
+        private int k, parts;
 
         void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
-                int strips, int parts, ConvGeometry pool) {
-            this.pool = pool;
+                int parts, ConvGeometry pool) {
             this.out = out;
             this.in = in;
             this.pa = pa;
             this.g = g;
             this.ep = ep;
             this.k = k;
-            this.strips = strips;
             this.parts = parts;
+            this.pool = pool;
         }
 
         @Override
         public void run(int t) {
-            images(out, in, pa, g, ep, k, 0, 1, 1, strips * t / parts, strips * (t + 1) / parts, pool);
+            if (parts == 0) {
+                images(out, in, pa, g, ep, k, t, t + 1, 1, pool);
+            } else {
+                int strips = strips(g);
+                images(out, in, pa, g, ep, k, 0, 1, 1, strips * t / parts, strips * (t + 1) / parts, pool);
+            }
         }
     }
 
     /** Images [b0, b1) of {@link #conv}, their panels split into up to {@code want} threads' tasks. */
     private static void images(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep,
             int k, int b0, int b1, int want, ConvGeometry pool) {
-        images(out, in, pa, g, ep, k, b0, b1, want, 0, (g.outChannels / g.group + MR - 1) / MR, pool);
+        images(out, in, pa, g, ep, k, b0, b1, want, 0, strips(g), pool);
     }
 
     /** {@link #images} for the strips [s0, s1) of output channels only (one group). */
@@ -203,7 +205,7 @@ final class ConvGrid {
         }
         job.set(grid, ldg, ldg, padded, l.channel, false, pa, g, ep, k, panelCols, s0, s1, b0, b1 - b0, want);
         job.run();
-        if (s1 - s0 < (g.outChannels / g.group + MR - 1) / MR) {
+        if (s1 - s0 < strips(g)) {
             compact(out, grid, g, l.qw, ldg, ep, b0, (long) s0 * MR, Math.min(rows, (long) s1 * MR), pool);
         } else if (passes == null) {
             compact(out, grid, g, l.qw, ldg, ep, b0, 0, rows, pool);
@@ -266,32 +268,6 @@ final class ConvGrid {
         }
     }
 
-    private static final ThreadLocal<Images> IMAGES = ThreadLocal.withInitial(Images::new);
-
-    /** The arguments of an image-parallel {@link #conv}, reused per calling thread. */
-    private static final class Images implements Parallel.Body {
-        private MemorySegment out, in, pa;
-        private ConvGeometry g, pool;
-        private Epilogue ep;
-        private int k;
-
-        void set(MemorySegment out, MemorySegment in, MemorySegment pa, ConvGeometry g, Epilogue ep, int k,
-                ConvGeometry pool) {
-            this.pool = pool;
-            this.out = out;
-            this.in = in;
-            this.pa = pa;
-            this.g = g;
-            this.ep = ep;
-            this.k = k;
-        }
-
-        @Override
-        public void run(int b) {
-            images(out, in, pa, g, ep, k, b, b + 1, 1, pool);
-        }
-    }
-
     /**
      * A plain 1×1 convolution over few input channels: the GEMM out[M × P] = W · in[C × P], with B read from the
      * input itself (row c at float {@code c·P}) and C written straight into the output, the accumulators starting
@@ -311,7 +287,7 @@ final class ConvGrid {
         long p = g.outSpatial();
         int panelCols = panelCols(p);
         Tasks job = TASKS.get();
-        job.set(out, p, p, in, p, true, pa, g, ep, k, panelCols, 0, (g.outChannels / g.group + MR - 1) / MR, 0, g.batch,
+        job.set(out, p, p, in, p, true, pa, g, ep, k, panelCols, 0, strips(g), 0, g.batch,
                 Parallel.tasksFor((long) g.batch * g.outChannels * p * k, Integer.MAX_VALUE));
         job.run();
     }
@@ -598,7 +574,7 @@ final class ConvGrid {
     private static void compact(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg, Epilogue ep,
             int b0, long r0, long r1, ConvGeometry pool) {
         if (pool != null) {
-            compactPooled(out, grid, g, pw, ldg, ep, b0, r0, r1, pool);
+            compactPooled(out, grid, g, pw, ldg, b0, r0, r1, pool);
             return;
         }
         long first = (long) b0 * g.outChannels;  // the grid's first row is this output row
@@ -642,24 +618,18 @@ final class ConvGrid {
     }
 
     /**
-     * {@link #compact} through a max pool without padding ({@link #pools}): the epilogue the tile left undone is
-     * applied to the grid rows in place first (there is no residual), then each vector of pool windows of an
-     * output row is the max of its kH·kW shifted loads from the grid, and its window starts (every strideW-th lane)
-     * are compressed into consecutive outputs, as {@link Pool} does.
+     * {@link #compact} through a max pool without padding ({@link #pools}: the tile applied the whole epilogue): each
+     * vector of pool windows of an output row is the max of its kH·kW shifted loads from the grid, and its window
+     * starts (every strideW-th lane) are compressed into consecutive outputs, as {@link Pool} does.
      */
     private static void compactPooled(MemorySegment out, MemorySegment grid, ConvGeometry g, int pw, long ldg,
-            Epilogue ep, int b0, long r0, long r1, ConvGeometry pool) {
+            int b0, long r0, long r1, ConvGeometry pool) {
         long first = (long) b0 * g.outChannels;
         long pp = pool.outSpatial();
         int s = pool.strideW;
         int perVector = (L + s - 1) / s;
         VectorMask<Float> pick = VectorMask.fromLong(F, Vectors.everyNthLane(s));
-        long gridCols = (long) (g.outH - 1) * pw + g.outW;
         for (long r = r0; r < r1; r++) {
-            if (!inTile(ep)) {
-                int channel = (int) ((first + r) % g.outChannels);
-                Gemm.finish(grid, (r - channel) * ldg, ldg, channel, 0, 1, (int) gridCols, ep);
-            }
             long src = r * ldg;
             long dst = (first + r) * pp;
             for (int oh = 0; oh < pool.outH; oh++) {
