@@ -342,7 +342,7 @@ class ConvTest {
 
     /**
      * Winograd F(2×2, 3×3) against the reference: even and odd maps, 'same' and 'valid' and uneven padding,
-     * channel counts that are not multiples of the tile, a batch, and every epilogue it applies (bias, residual,
+     * channel counts that are not multiples of the tile (nor of the weight packing's block), a batch, and every epilogue it applies (bias, residual,
      * ReLU, Clip). Its rounding differs from the direct sum's, hence the looser tolerance.
      */
     @Test
@@ -353,6 +353,8 @@ class ConvTest {
             new Case(1, 40, 32, 1, a(12, 3 * T + 5), a(3, 3), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
             new Case(2, 32, 36, 1, a(11, 2 * T + 2), a(3, 3), a(1, 1), a(1, 1), a(2, 0), a(1, 2), true, false, false),
             new Case(1, 32, 38, 1, a(32, 30), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            // more input channels than packWeights' block of 64, the last block partial
+            new Case(1, 150, 33, 1, a(20, 22), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
         };
         try (Arena arena = Arena.ofShared()) {
             for (Case tc : cases) {
