@@ -10,7 +10,7 @@ import org.helu4j.kernel.ref.GemmRef;
  * out[M × P] = W[M × K] · col[K × P] per image and group, where P is the output positions and K the taps of
  * the group's input channels.
  *
- * <p>The weights are {@link Gemm#packA packed} into strips once, at load time ({@link #packWeights}). 2-D
+ * <p>The weights are {@link Gemm#packA packed} into strips once, by the caller ({@link #packWeights}). 2-D
  * convolutions other than a plain 1×1 run on {@link ConvGrid}, which reads the columns from a padded copy of the
  * input without building them. Otherwise the columns are built straight into {@link Gemm} panels, a chunk of a
  * few panels at a time, so a chunk is packed while it is about to be used and stays in cache: a 1×1 convolution
@@ -224,6 +224,14 @@ public final class Conv {
         int s1 = (int) ((long) strips * (sg + 1) / split);
         Gemm.block(out, (long) b * g.outChannels * p, p, grp * mg, mg, (int) col0, cols,
                 pa, grp * Gemm.packedASize(mg, k), s0, s1, panel, 0, 0, panels, k, ep);
+    }
+
+    /**
+     * True when {@link #conv} reads the strips for g (given no {@link Transform}ed weights): every kernel but the
+     * scalar reference and the depthwise one, which read w as it is.
+     */
+    public static boolean readsStrips(ConvGeometry g) {
+        return !Vectors.SCALAR && !usesDepthwise(g);
     }
 
     /** {@link DepthwiseConv} applies a bias and a clamp (ReLU, ReLU6, Clip) itself; anything more runs as a pass. */

@@ -14,7 +14,7 @@ import org.helu4j.kernel.Gemm.Epilogue;
  * Winograd F(2×2, 3×3) for 3×3 convolutions with unit strides and dilations (Lavin and Gray, 2016): each 2×2
  * block of outputs is {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A} for its 4×4 input tile d, so the multiply-adds become 16
  * independent GEMMs, one per position ξ of the 4×4 transform, of 16 instead of 36 multiply-adds per output block:
- * 2.25 times fewer. The weights are transformed once, at load ({@link #packWeights}).
+ * 2.25 times fewer. The weights are transformed once, by the caller ({@link #packWeights}).
  *
  * <p>The input tiles are read from a padded copy split by phase with stride 2 ({@link PaddedPhases}, as for a 4×4
  * window of stride 2): tap (i, j) of every tile of a row of tiles is then one contiguous read, and a vector of

@@ -30,8 +30,10 @@ final class ConvOp extends Op {
     private final boolean residual;
     /** A fused max pool ({@code FusePool}): {kH, kW, sH, sW}, or null. */
     private final int[] pool;
-    /** The weights packed for the kernel at load time, when W is a constant of the model. */
+    /** W, when it is a constant of the model, and where its packed layouts go. */
     private volatile PackedWeights packed;
+    /** W in strips ({@link Conv#packWeights}), made at the first run whose kernel reads them; null until then. */
+    private volatile MemorySegment strips;
     /**
      * The states of the last runs, reused while they repeat, so that a steady run allocates nothing. More than one:
      * sessions, and a batch's sub-batches ({@code BatchSplit}), run this op at once with residuals of their own.
@@ -47,8 +49,8 @@ final class ConvOp extends Op {
     private final AtomicReferenceArray<MemorySegment> transformed =
             new AtomicReferenceArray<>(Conv.Transform.values().length);
 
-    /** The packed strips, and the model's arena that they, and the Winograd weights made later, live in. */
-    private record PackedWeights(Tensor source, MemorySegment strips, Arena arena) {
+    /** The constant weights, their strips' shape, and the model's arena that their packed layouts live in. */
+    private record PackedWeights(Tensor source, int m, int k, Arena arena) {
     }
 
     private record Last(Shape x, Shape w, ConvGeometry geometry, MemorySegment bias, MemorySegment res,
@@ -114,10 +116,11 @@ final class ConvOp extends Op {
         if (m == 0 || k == 0 || k > Integer.MAX_VALUE || (long) w.shape().dim(1) * group > Integer.MAX_VALUE) {
             return;
         }
-        MemorySegment strips = arena.allocate(
-                Math.max(1, Conv.packedWeightFloats(m, group, (int) k)) * Float.BYTES, Tensor.ALIGNMENT);
-        Conv.packWeights(strips, w.segment(), m, group, (int) k);
-        packed = new PackedWeights(w, strips, arena);
+        // Nothing is packed yet: which layout the kernel reads depends on the map size and the batch, and a conv
+        // that takes Winograd, channel lanes or the depthwise kernel never reads the strips (packing every conv's
+        // strips here took a quarter of ResNet-18's Model.load, and doubled its weights' memory).
+        strips = null;
+        packed = new PackedWeights(w, m, (int) k, arena);
     }
 
     @Override
@@ -127,22 +130,43 @@ final class ConvOp extends Op {
         Last state = state(in[0].shape(), in[1].shape(), b, r, out[0].shape());
         PackedWeights p = packed;
         boolean own = p != null && p.source == in[1];
-        MemorySegment strips = own ? p.strips : null;
         MemorySegment y = out[0].segment();
         if (state.residualPlan == null) {
             MemorySegment u = own ? transformed(p, state.geometry, state.epilogue) : null;
-            Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, state.epilogue, state.pool);
+            MemorySegment s = own && u == null ? strips(p, state.geometry) : null;
+            Conv.conv(y, in[0].segment(), in[1].segment(), s, u, state.geometry, state.epilogue, state.pool);
             return;
         }
         // A residual that only broadcasts to the output: add it after the bias, then activate.
         Gemm.Epilogue plain = state.epilogue.withAct(Gemm.Act.NONE, 0f);
         MemorySegment u = own ? transformed(p, state.geometry, plain) : null;
-        Conv.conv(y, in[0].segment(), in[1].segment(), strips, u, state.geometry, plain);
+        MemorySegment s = own && u == null ? strips(p, state.geometry) : null;
+        Conv.conv(y, in[0].segment(), in[1].segment(), s, u, state.geometry, plain);
         Binary.apply(Binary.ADD, y, y, r.segment(), state.residualPlan);
         if (act != Gemm.Act.NONE) {
             long n = out[0].shape().size();
             Gemm.applyEpilogue(y, 0, n, 1, (int) n, Gemm.Epilogue.NONE.withAct(act, actAlpha, actBeta));
         }
+    }
+
+    /** The constant weights in strips, packed at the first call that reads them; null for a kernel that does not. */
+    private MemorySegment strips(PackedWeights p, ConvGeometry g) {
+        if (!Conv.readsStrips(g)) {
+            return null;
+        }
+        MemorySegment s = strips;
+        if (s == null) {
+            synchronized (this) {
+                s = strips;
+                if (s == null) {
+                    s = p.arena.allocate(Math.max(1, Conv.packedWeightFloats(p.m, group, p.k)) * Float.BYTES,
+                            Tensor.ALIGNMENT);
+                    Conv.packWeights(s, p.source.segment(), p.m, group, p.k);
+                    strips = s;
+                }
+            }
+        }
+        return s;
     }
 
     /** The constant weights in the layout of the kernel this call takes, or null when the strips are all it needs. */
