@@ -208,23 +208,20 @@ public final class Unary {
             UnaryRef.erf(out, o, x, xo, n);
             return;
         }
-        erfLoop(out, o, x, xo, n, false);
+        erfLoop(out, o, x, xo, n);
     }
 
     /**
-     * erf of every element, or with {@code gelu} the exact GELU x/2 (1 + erf(x / sqrt 2)). One loop holds the whole
-     * computation inline: erf is too big a helper to be sure C2 inlines it, and a vector crossing a call that is not
-     * inlined is boxed. The tail is the scalar twin's.
+     * erf of every element. One loop holds the whole computation inline: erf is too big a helper to be sure C2
+     * inlines it, and a vector crossing a call that is not inlined is boxed. The tail is the scalar twin's.
      *
      * <p>erf is float32-accurate and branch-free: |v| <= 0.9 uses v P(v^2); beyond, 1 - exp(-v^2) Q(|v|), with |v|
      * clamped at 4 where erf rounds to 1. Both halves are computed and blended. NaN propagates; erf(-0) = -0.
      */
-    static void erfLoop(MemorySegment out, long o, MemorySegment x, long xo, long n, boolean gelu) {
-        float scale = gelu ? SQRT1_2 : 1f;
+    private static void erfLoop(MemorySegment out, long o, MemorySegment x, long xo, long n) {
         long i = 0;
         for (long bound = F.loopBound(n); i < bound; i += LANES) {
-            FloatVector xv = load(x, xo + i);
-            FloatVector v = xv.mul(scale);
+            FloatVector v = load(x, xo + i);
             FloatVector ax = v.abs().min(4f);
             FloatVector t = ax.mul(ax);
             FloatVector p = FloatVector.broadcast(F, A5);
@@ -245,17 +242,10 @@ public final class Unary {
             FloatVector large = FloatVector.broadcast(F, 1f).sub(ep.mul(twoN).mul(q));
             FloatVector r = large.blend(small, ax.compare(VectorOperators.LE, 0.9f));
             r = r.reinterpretAsInts().or(v.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();  // sign of v
-            if (gelu) {
-                r = xv.mul(0.5f).mul(r.add(1f));
-            }
             r.intoMemorySegment(out, (o + i) * 4, NATIVE);
         }
         if (i < n) {
-            if (gelu) {
-                org.helu4j.kernel.ref.ActivationRef.gelu(out, o + i, x, xo + i, n - i);
-            } else {
-                UnaryRef.erf(out, o + i, x, xo + i, n - i);
-            }
+            UnaryRef.erf(out, o + i, x, xo + i, n - i);
         }
     }
 
@@ -271,7 +261,6 @@ public final class Unary {
         return x.blend(t, x.abs().compare(VectorOperators.LT, 8388608f));
     }
 
-    private static final float SQRT1_2 = (float) Math.sqrt(0.5);
     // erf coefficients, least-squares fitted in double on Chebyshev nodes for this kernel (tools: numpy), checked
     // in float32 arithmetic on a dense grid: max abs error 1.1e-7 over all floats.
     private static final float A0 = 1.1283791065216064f, A1 = -0.3761240541934967f, A2 = 0.11281321197748184f,

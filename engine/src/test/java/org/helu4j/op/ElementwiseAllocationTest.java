@@ -59,6 +59,9 @@ class ElementwiseAllocationTest {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = offHeap(arena, rnd, 2, 8, 5, 5);
+            // 600 floats, not whole vectors: Gelu's last pass overlaps the one before (the masked tails of the
+            // others stay out of this test: interpreted, they made the warm-up ten times longer)
+            Tensor ragged = offHeap(arena, rnd, 3, 8, 5, 5);
             Tensor bias = offHeap(arena, rnd, 8, 1, 1);
             Tensor row = offHeap(arena, rnd, 5);
             Tensor scalar = offHeap(arena, rnd);
@@ -80,6 +83,7 @@ class ElementwiseAllocationTest {
                         compile(arena, "Sigmoid", 13, Map.of(), x),
                         compile(arena, "Erf", 13, Map.of(), x),
                         compile(arena, "Gelu", 17, Map.of(), x),
+                        compile(arena, "Gelu", 17, Map.of(), ragged),
                         // The last-axis form; SoftmaxAllocationTest holds the inner-axis forms to zero.
                         compile(arena, "Softmax", 13, Map.of(), x),
                         compile(arena, "LogSoftmax", 11, Map.of(), x)));
