@@ -38,14 +38,24 @@ public final class BatchNorm {
     /** {@code y[b, ch, s] = x[b, ch, s] * mul[ch] + add[ch]} over an [n, c, inner] block. May run in place. */
     public static void apply(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c, long inner,
             float[] mul, float[] add) {
+        apply(y, yOff, x, xOff, n, c, inner, mul, add, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * {@link #apply}, then clamped to [lo, hi] as {@code min(max(v, lo), hi)}: a fused ReLU (lo = 0) or Clip. An
+     * unbounded clamp changes nothing, NaN and -0.0 included, and costs nothing in a pass bound by memory.
+     */
+    public static void apply(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c, long inner,
+            float[] mul, float[] add, float lo, float hi) {
         if (Vectors.SCALAR) {
-            BatchNormRef.apply(y, yOff, x, xOff, n, c, inner, mul, add);
+            BatchNormRef.apply(y, yOff, x, xOff, n, c, inner, mul, add, lo, hi);
             return;
         }
         if (inner == 1) {
-            acrossChannels(y, yOff, x, xOff, n, c, mul, add);
+            acrossChannels(y, yOff, x, xOff, n, c, mul, add, lo, hi);
             return;
         }
+        FloatVector low = FloatVector.broadcast(F, lo), high = FloatVector.broadcast(F, hi);
         long bound = F.loopBound(inner);
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
@@ -55,12 +65,12 @@ public final class BatchNorm {
                 long s = 0;
                 for (; s < bound; s += L) {
                     FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO);
-                    v.fma(g, h).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO);
+                    v.fma(g, h).max(low).min(high).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO);
                 }
                 if (s < inner) {
                     VectorMask<Float> m = F.indexInRange(s, inner);
                     FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO, m);
-                    v.fma(g, h).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO, m);
+                    v.fma(g, h).max(low).min(high).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO, m);
                 }
             }
         }
@@ -68,20 +78,21 @@ public final class BatchNorm {
 
     /** [N, C]: one value per channel per row, so the vector runs across channels. */
     private static void acrossChannels(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c,
-            float[] mul, float[] add) {
+            float[] mul, float[] add, float lo, float hi) {
+        FloatVector low = FloatVector.broadcast(F, lo), high = FloatVector.broadcast(F, hi);
         int bound = F.loopBound(c);
         for (int b = 0; b < n; b++) {
             long base = (long) b * c;
             int ch = 0;
             for (; ch < bound; ch += L) {
                 FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO);
-                v.fma(FloatVector.fromArray(F, mul, ch), FloatVector.fromArray(F, add, ch))
+                v.fma(FloatVector.fromArray(F, mul, ch), FloatVector.fromArray(F, add, ch)).max(low).min(high)
                         .intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO);
             }
             if (ch < c) {
                 VectorMask<Float> m = F.indexInRange(ch, c);
                 FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO, m);
-                v.fma(FloatVector.fromArray(F, mul, ch, m), FloatVector.fromArray(F, add, ch, m))
+                v.fma(FloatVector.fromArray(F, mul, ch, m), FloatVector.fromArray(F, add, ch, m)).max(low).min(high)
                         .intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO, m);
             }
         }

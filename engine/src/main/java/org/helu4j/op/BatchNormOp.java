@@ -11,11 +11,14 @@ import org.helu4j.tensor.Shape;
  * ONNX BatchNormalization in inference form: {@code Y = (X - mean) / sqrt(var + epsilon) * scale + B} along
  * axis 1 of an [N, C, ...] input. Before opset 9, {@code spatial = 0} gives one set of parameters per element of a
  * sample (shape [C, D1, ...]) instead of per channel. Training (running statistics as extra outputs, or
- * {@code training_mode = 1}) is refused. Constant parameters are folded into a multiplier and an offset once.
+ * {@code training_mode = 1}) is refused. Constant parameters are folded into a multiplier and an offset once. A
+ * Relu or Clip that {@code FuseActivation} folded into it clamps the result in the same pass.
  */
 final class BatchNormOp extends Op {
     private final float epsilon;
     private final boolean spatial;
+    /** The fused activation's clamp: [0, +inf) for Relu, Clip's bounds, or none. */
+    private final float low, high;
     private volatile Folded folded;
 
     /** Per-channel {@code mul} and {@code add}, with the parameter tensors they were folded from. */
@@ -42,6 +45,22 @@ final class BatchNormOp extends Op {
             throw new IllegalArgumentException("attribute 'spatial' must be 0 or 1, not " + sp);
         }
         spatial = sp == 1;
+        switch (fusedActivation(node)) {
+            case NONE -> {
+                low = Float.NEGATIVE_INFINITY;
+                high = Float.POSITIVE_INFINITY;
+            }
+            case RELU -> {
+                low = 0f;
+                high = Float.POSITIVE_INFINITY;
+            }
+            case CLIP -> {
+                low = fusedActivationAlpha(node);
+                high = fusedActivationBeta(node);
+            }
+            default -> throw new IllegalArgumentException("cannot fuse activation "
+                    + node.attributes().getString(FUSED_ACTIVATION, null) + " into BatchNormalization");
+        }
         if (at.getInt("training_mode", 0) != 0) {
             throw new IllegalArgumentException("training_mode = 1 is not supported: helu4j runs inference only;"
                     + " export the model in eval mode");
@@ -109,6 +128,6 @@ final class BatchNormOp extends Op {
         }
         int n = x.dim(0);
         long inner = spatial ? x.size(2, x.rank()) : 1;
-        BatchNorm.apply(out[0].segment(), 0, in[0].segment(), 0, n, c, inner, f.mul(), f.add());
+        BatchNorm.apply(out[0].segment(), 0, in[0].segment(), 0, n, c, inner, f.mul(), f.add(), low, high);
     }
 }

@@ -284,6 +284,36 @@ class PassesTest {
         }
     }
 
+    /**
+     * A pre-activation block's BatchNormalization then Relu (nothing to fold BN into): the Relu runs in BN's pass.
+     * A Sigmoid after BN stays a node of its own.
+     */
+    @Test
+    void reluAfterAnUnfoldedBatchNormFusesIntoItAndAgrees() throws Exception {
+        Random r = new Random(15);
+        int c = 4;
+        for (String act : new String[] {"Relu", "Sigmoid"}) {
+            GraphProto g = GraphProto.newBuilder().addInput(floatValue("x", 2, c, 5, 5))
+                    .addInitializer(floatTensor("scale", random(r, c, 0.5f, 2), c))
+                    .addInitializer(floatTensor("shift", random(r, c, -1, 1), c))
+                    .addInitializer(floatTensor("mean", random(r, c, -1, 1), c))
+                    .addInitializer(floatTensor("var", random(r, c, 0.5f, 2), c))
+                    .addInitializer(floatTensor("w", random(r, c * c * 9, -1, 1), c, c, 3, 3))
+                    .addNode(node("BatchNormalization", "bn", new String[] {"x", "scale", "shift", "mean", "var"}, "n"))
+                    .addNode(node(act, "act", new String[] {"n"}, "a"))
+                    .addNode(padded(node("Conv", "conv", new String[] {"a", "w"}, "out")))
+                    .addOutput(floatValue("out", 2, c, 5, 5)).build();
+            Path file = dir.resolve("bn-" + act + ".onnx");
+            Files.write(file, model(g).toByteArray());
+            Tensor input = Tensor.of(random(r, 2 * c * 25, -3, 3), 2, c, 5, 5);
+            try (Model plain = load(file, false); Model optimized = load(file, true)) {
+                assertSame(run(plain, input), run(optimized, input), 1e-5);
+                assertEquals(act.equals("Relu") ? 0 : 1, count(optimized, act), act);
+                assertEquals(1, count(optimized, "BatchNormalization"));
+            }
+        }
+    }
+
     /** MobileNetV2's ReLU6, exported as Clip with Constant bounds (opset 13), runs in the Conv's epilogue. */
     @Test
     void relu6ClipWithConstantBoundsFuses() throws Exception {

@@ -78,6 +78,43 @@ class BatchNormTest {
         }
     }
 
+    /** A fused Relu or Clip: the clamping apply against the scalar twin's, bit for bit, NaN and -0.0 included. */
+    @Test
+    void clampedApplyMatchesTheTwin() {
+        float[][] bounds = {{0f, Float.POSITIVE_INFINITY}, {0f, 6f}, {-0.5f, 0.25f}};
+        for (float[] lh : bounds) {
+            for (long inner : new long[] {1, T - 1, 3 * T + 1, 49}) {
+                int n = 2, c = T + 1;
+                long size = n * c * inner;
+                MemorySegment x = random(size, -8, 8);
+                float[] sv = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f};
+                for (int i = 0; i < sv.length; i++) {
+                    x.setAtIndex(FL, (i * 7919L) % size, sv[i]);
+                }
+                float[] mul = new float[c];
+                float[] add = new float[c];
+                for (int i = 0; i < c; i++) {
+                    mul[i] = i % 3 == 0 ? 1f : 0.5f + i;  // 1 and 0: -0.0 stays -0.0 on the way to the clamp
+                    add[i] = i % 3 == 0 ? 0f : -1f + 0.25f * i;
+                }
+                MemorySegment want = arena.allocate(size * 4, 64);
+                MemorySegment got = arena.allocate(size * 4, 64);
+                BatchNormRef.apply(want, 0, x, 0, n, c, inner, mul, add, lh[0], lh[1]);
+                BatchNorm.apply(got, 0, x, 0, n, c, inner, mul, add, lh[0], lh[1]);
+                for (long i = 0; i < size; i++) {
+                    float w = want.getAtIndex(FL, i), g = got.getAtIndex(FL, i);
+                    if (Float.floatToIntBits(w) != Float.floatToIntBits(g) && Math.abs(g - w) > 1e-6 * Math.abs(w)) {
+                        fail("clamp " + lh[0] + ".." + lh[1] + " inner=" + inner + " at " + i + ": expected " + w
+                                + " but got " + g);
+                    }
+                    if (!Float.isNaN(w) && (g < lh[0] || g > lh[1])) {
+                        fail("not clamped at " + i + ": " + g);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void emptyBatch() {
         check(0, 3, 5, false, false);

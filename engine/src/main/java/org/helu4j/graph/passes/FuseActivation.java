@@ -10,7 +10,8 @@ import org.helu4j.graph.Node;
 
 /**
  * Folds an activation that directly follows a Conv or Gemm into that op's epilogue, and the activation node and
- * its buffer disappear. Relu becomes {@code max(acc, 0)} on the accumulators while they are still in registers:
+ * its buffer disappear (and a Relu or Clip after a BatchNormalization into its pass, where BN was not folded into
+ * a conv: pre-activation blocks put BN and Relu before the conv). Relu becomes {@code max(acc, 0)} on the accumulators while they are still in registers:
  * ReLU- and HeLU-trained models get the very same fused kernel. LeakyRelu, Sigmoid and Gelu (as {@link FuseGelu}
  * leaves it, or ONNX's own) run on the finished tile while it is in L1. The producer takes over the activation's
  * output name, so observers of that value (dead-unit counting) still see it.
@@ -19,7 +20,9 @@ public final class FuseActivation implements GraphPass {
     /** The attribute the fused op reads: the name of the activation applied in its epilogue. */
     public static final String ATTRIBUTE = org.helu4j.op.Op.FUSED_ACTIVATION;
 
-    private static final Set<String> PRODUCERS = Set.of("Conv", "Gemm");
+    private static final Set<String> PRODUCERS = Set.of("Conv", "Gemm", "BatchNormalization");
+    /** What BatchNormalization (a pre-activation ResNet's BN then Relu) clamps in its own pass. */
+    private static final Set<String> CLAMPS = Set.of("Relu", "Clip");
 
     @Override
     public Graph apply(Graph graph, Arena arena) throws org.helu4j.ModelFormatException {
@@ -35,7 +38,8 @@ public final class FuseActivation implements GraphPass {
             Node producer = uses.producer(relu.input(0));
             if (producer == null || !PRODUCERS.contains(producer.opType()) || !producer.domain().isEmpty()
                     || producer.attributes().has(ATTRIBUTE) || fused.containsKey(producer)
-                    || producer.outputs().size() != 1 || !uses.onlyFeedsOneNode(relu.input(0))) {
+                    || producer.outputs().size() != 1 || !uses.onlyFeedsOneNode(relu.input(0))
+                    || producer.opType().equals("BatchNormalization") && !CLAMPS.contains(name)) {
                 continue;
             }
             Map<String, Object> attrs = new LinkedHashMap<>(producer.attributes().asMap());

@@ -14,12 +14,18 @@ public final class BatchNormRef {
     /** Same contract as {@link BatchNorm#apply}. */
     public static void apply(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c, long inner,
             float[] mul, float[] add) {
+        apply(y, yOff, x, xOff, n, c, inner, mul, add, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+    }
+
+    /** Same contract as the clamping {@link BatchNorm#apply}. */
+    public static void apply(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c, long inner,
+            float[] mul, float[] add, float lo, float hi) {
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {
                 long base = ((long) b * c + ch) * inner;
                 for (long s = 0; s < inner; s++) {
                     double v = (double) x.getAtIndex(FL, xOff + base + s) * mul[ch] + add[ch];
-                    y.setAtIndex(FL, yOff + base + s, (float) v);
+                    y.setAtIndex(FL, yOff + base + s, Math.min(Math.max((float) v, lo), hi));
                 }
             }
         }
