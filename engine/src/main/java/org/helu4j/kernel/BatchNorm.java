@@ -42,8 +42,9 @@ public final class BatchNorm {
     }
 
     /**
-     * {@link #apply}, then clamped to [lo, hi] as {@code min(max(v, lo), hi)}: a fused ReLU (lo = 0) or Clip. An
-     * unbounded clamp changes nothing, NaN and -0.0 included, and costs nothing in a pass bound by memory.
+     * {@link #apply}, then clamped to [lo, hi] as {@code min(max(v, lo), hi)} (Math.max's NaN and -0.0): a fused
+     * ReLU (lo = 0) or Clip. Unbounded, no clamp is applied: the two Math.max-exact ops cost about as much as the
+     * rest of the pass at L1 and L2 sizes.
      */
     public static void apply(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c, long inner,
             float[] mul, float[] add, float lo, float hi) {
@@ -55,6 +56,7 @@ public final class BatchNorm {
             acrossChannels(y, yOff, x, xOff, n, c, mul, add, lo, hi);
             return;
         }
+        boolean clamp = lo > Float.NEGATIVE_INFINITY || hi < Float.POSITIVE_INFINITY;  // loop-invariant: unswitched
         FloatVector low = FloatVector.broadcast(F, lo), high = FloatVector.broadcast(F, hi);
         long bound = F.loopBound(inner);
         for (int b = 0; b < n; b++) {
@@ -64,13 +66,19 @@ public final class BatchNorm {
                 FloatVector h = FloatVector.broadcast(F, add[ch]);
                 long s = 0;
                 for (; s < bound; s += L) {
-                    FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO);
-                    v.fma(g, h).max(low).min(high).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO);
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO).fma(g, h);
+                    if (clamp) {
+                        v = v.max(low).min(high);
+                    }
+                    v.intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO);
                 }
                 if (s < inner) {
                     VectorMask<Float> m = F.indexInRange(s, inner);
-                    FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO, m);
-                    v.fma(g, h).max(low).min(high).intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO, m);
+                    FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + s) * Float.BYTES, NO, m).fma(g, h);
+                    if (clamp) {
+                        v = v.max(low).min(high);
+                    }
+                    v.intoMemorySegment(y, (yOff + base + s) * Float.BYTES, NO, m);
                 }
             }
         }
@@ -79,21 +87,28 @@ public final class BatchNorm {
     /** [N, C]: one value per channel per row, so the vector runs across channels. */
     private static void acrossChannels(MemorySegment y, long yOff, MemorySegment x, long xOff, int n, int c,
             float[] mul, float[] add, float lo, float hi) {
+        boolean clamp = lo > Float.NEGATIVE_INFINITY || hi < Float.POSITIVE_INFINITY;
         FloatVector low = FloatVector.broadcast(F, lo), high = FloatVector.broadcast(F, hi);
         int bound = F.loopBound(c);
         for (int b = 0; b < n; b++) {
             long base = (long) b * c;
             int ch = 0;
             for (; ch < bound; ch += L) {
-                FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO);
-                v.fma(FloatVector.fromArray(F, mul, ch), FloatVector.fromArray(F, add, ch)).max(low).min(high)
-                        .intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO);
+                FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO)
+                        .fma(FloatVector.fromArray(F, mul, ch), FloatVector.fromArray(F, add, ch));
+                if (clamp) {
+                    v = v.max(low).min(high);
+                }
+                v.intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO);
             }
             if (ch < c) {
                 VectorMask<Float> m = F.indexInRange(ch, c);
-                FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO, m);
-                v.fma(FloatVector.fromArray(F, mul, ch, m), FloatVector.fromArray(F, add, ch, m)).max(low).min(high)
-                        .intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO, m);
+                FloatVector v = FloatVector.fromMemorySegment(F, x, (xOff + base + ch) * Float.BYTES, NO, m)
+                        .fma(FloatVector.fromArray(F, mul, ch, m), FloatVector.fromArray(F, add, ch, m));
+                if (clamp) {
+                    v = v.max(low).min(high);
+                }
+                v.intoMemorySegment(y, (yOff + base + ch) * Float.BYTES, NO, m);
             }
         }
     }

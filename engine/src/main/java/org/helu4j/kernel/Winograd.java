@@ -3,6 +3,7 @@ package org.helu4j.kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -79,9 +80,8 @@ final class Winograd {
     /** U_ξ = (G g Gᵀ)_ξ for w [M, C, 3, 3], packed as 16 groups of {@link Gemm} strips (the grouped GEMM's A). */
     static void packWeights(MemorySegment dst, MemorySegment w, int outChannels, int inChannels) {
         // A strip's U for a block of channels is made on the heap, then copied out as 16 runs, one per ξ. (U built
-        // whole on the heap and packed after, 16 times, took 7 ms for a 256 × 256 layer, 21 ms of ResNet-18's load
-        // to first result; writing each value to its place, 4.4 ms: the 16 places are a power of two apart, on one
-        // L1 set.)
+        // whole on the heap and packed after, 16 times, took 6 ms for a 256 × 256 layer, of which ResNet-18 has
+        // three; writing each value to its place, 4.4 ms: the 16 places are a power of two apart, on one L1 set.)
         long size = Gemm.packedASize(outChannels, inChannels);
         int mr = Gemm.MR;
         int run = PACK_CHANNELS * mr;
@@ -90,7 +90,7 @@ final class Winograd {
         for (int m0 = 0; m0 < outChannels; m0 += mr) {
             for (int c0 = 0; c0 < inChannels; c0 += PACK_CHANNELS) {
                 int cn = Math.min(PACK_CHANNELS, inChannels - c0);
-                java.util.Arrays.fill(u, 0f);  // rows past M stay zero, as packA leaves them
+                Arrays.fill(u, 0f);  // rows past M stay zero, as packA leaves them
                 for (int m = m0; m < Math.min(outChannels, m0 + mr); m++) {
                     for (int c = c0; c < c0 + cn; c++) {
                         long base = ((long) m * inChannels + c) * 9;
