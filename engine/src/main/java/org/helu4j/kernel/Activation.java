@@ -1,5 +1,6 @@
 package org.helu4j.kernel;
 
+import static org.helu4j.kernel.Unary.bc;
 import static org.helu4j.kernel.Unary.load;
 import static org.helu4j.kernel.Vectors.F;
 import static org.helu4j.kernel.Vectors.LANES;
@@ -274,10 +275,6 @@ public final class Activation {
             FloatVector phi = FloatVector.broadcast(F, 1f).sub(tail).blend(tail, v.compare(VectorOperators.LT, 0f));
             v.mul(phi).intoMemorySegment(out, (o + (whole ? i : n - LANES)) * 4, NATIVE);
         }
-    }
-
-    private static FloatVector bc(float c) {
-        return FloatVector.broadcast(F, c);
     }
 
     private static final float GELU_P = 0.35f;

@@ -276,7 +276,7 @@ public final class Unary {
         return r.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
 
-    private static FloatVector bc(float c) {
+    static FloatVector bc(float c) {
         return FloatVector.broadcast(F, c);
     }
 
