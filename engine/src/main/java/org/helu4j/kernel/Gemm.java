@@ -723,30 +723,32 @@ public final class Gemm {
         }
     }
 
-    /** Steps of k per block of {@link #packPanelTransposed}. */
-    private static final int PACK_STEPS = 256;
+    /** Steps of k per block of {@link #packPanelTransposed}: its panel rows, PACK_STEPS · NR floats, stay in L1. */
+    private static final int PACK_STEPS = 64;
 
     /**
-     * {@link #packPanel} of a stored [n×k] B (a layer's weights, transposed into panels). Walking a column of it
-     * one float at a time, from each of w rows ldb apart, thrashed L1 (weights' row lengths put the rows on a few
-     * cache sets: ResNet-18's 512 × 4608 took 4.4-19 ms). Instead PACK_STEPS floats of each row are copied in bulk
-     * to the heap, transposed there, and copied out as whole panel rows.
+     * {@link #packPanel} of a stored [n×k] B (a layer's weights, or a transposed operand per call). Walking a column
+     * of it one float at a time, from each of w rows ldb apart, thrashed L1 (weights' row lengths put the rows on a
+     * few cache sets: ResNet-18's 512 × 4608 took 4.4-19 ms). Instead each row's next PACK_STEPS floats are read in
+     * order into a block of the panel that stays in L1. Nothing is allocated: {@link #gemm} packs this way per call.
      */
     private static void packPanelTransposed(MemorySegment dst, long dOff, MemorySegment b, long bOff, long ldb,
             int j, int w, int k) {
-        float[] rows = new float[NR * PACK_STEPS];
-        float[] block = new float[PACK_STEPS * NR];  // zero past column w, for good
         for (int p0 = 0; p0 < k; p0 += PACK_STEPS) {
             int steps = Math.min(PACK_STEPS, k - p0);
+            long block = dOff + (long) p0 * NR;
             for (int jj = 0; jj < w; jj++) {
-                MemorySegment.copy(b, FL, (bOff + (j + jj) * ldb + p0) * Float.BYTES, rows, jj * PACK_STEPS, steps);
-            }
-            for (int jj = 0; jj < w; jj++) {
+                long src = bOff + (j + jj) * ldb + p0;
                 for (int p = 0; p < steps; p++) {
-                    block[p * NR + jj] = rows[jj * PACK_STEPS + p];
+                    dst.setAtIndex(FL, block + (long) p * NR + jj, b.getAtIndex(FL, src + p));
                 }
             }
-            MemorySegment.copy(block, 0, dst, FL, (dOff + (long) p0 * NR) * Float.BYTES, steps * NR);
+            for (int p = 0; w < NR && p < steps; p++) {
+                long row = block + (long) p * NR;
+                for (int jj = w; jj < NR; jj++) {
+                    dst.setAtIndex(FL, row + jj, 0f);
+                }
+            }
         }
     }
 
