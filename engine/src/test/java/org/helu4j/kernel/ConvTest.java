@@ -7,6 +7,7 @@ import static org.helu4j.kernel.KernelTesting.filled;
 import static org.helu4j.kernel.KernelTesting.onThreads;
 import static org.helu4j.kernel.KernelTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -185,6 +186,45 @@ class ConvTest {
                 ConvRef.conv(expected, in, w, bias, g, true);
                 DepthwiseConv.conv(actual, in, w, bias, g, true);
                 assertClose(expected, actual, outN, 1e-5, tc.toString());
+            }
+        }
+    }
+
+    /**
+     * The depthwise flat path (3×3, unit stride, same-size output, small planes): planes of exactly a vector, of a
+     * vector and a bit (the last vector overlaps), wider and narrower than a vector, symmetric and one-sided pads, channel
+     * multipliers 1 and 2, ReLU6, and NaN/Inf inputs next to the padding; the first and last planes' border
+     * vectors take the one-output-at-a-time path.
+     */
+    @Test
+    void depthwiseFlatPathMatchesReference() {
+        int[][] sizes = {a(1, T), a(2, T / 2 + 1), a(3, T + 1), a(5, T + 1), a(7, 7)};
+        int[][][] pads = {{a(1, 1), a(1, 1)}, {a(2, 0), a(0, 2)}, {a(0, 2), a(2, 0)}};
+        int seed = 0;
+        for (int[] hw : sizes) {
+            for (int[][] pad : pads) {
+                for (int mult : new int[] {1, 2}) {
+                    Case tc = new Case(2, 3, 3 * mult, 3, hw, a(3, 3), a(1, 1), a(1, 1), pad[0], pad[1], true, false,
+                            seed % 2 == 0);
+                    ConvGeometry g = tc.geometry();
+                    if (hw[0] * hw[1] < T || hw[0] * hw[1] > 8 * T) {
+                        continue;  // 7 × 7 is more than 8 vectors below 256 bits
+                    }
+                    assertTrue(DepthwiseConv.usesFlat(g), tc.toString());
+                    Random rnd = new Random(++seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        long outN = (long) tc.n * tc.m * g.outSpatial();
+                        MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, tc.specials);
+                        MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
+                        MemorySegment bias = random(arena, tc.m, rnd, false);
+                        MemorySegment expected = filled(arena, outN, SENTINEL);
+                        ConvRef.conv(expected, in, w, bias, g, false);
+                        ActivationRef.clip(expected, 0, expected, 0, outN, 0f, 0.6f);
+                        MemorySegment actual = filled(arena, outN, SENTINEL);
+                        DepthwiseConv.conv(actual, in, w, bias, g, 0f, 0.6f);
+                        assertClose(expected, actual, outN, 1e-5, tc.toString());
+                    }
+                }
             }
         }
     }
