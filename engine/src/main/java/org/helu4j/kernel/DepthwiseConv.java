@@ -145,23 +145,22 @@ public final class DepthwiseConv {
     }
 
     /**
-     * Planes of at most this many vectors take the flat path. ConvProbe (outside the repository, 512-bit, one
-     * thread, best of 3 s) against the grid path: 960 channels of 7² (4 vectors a plane) 53 against 88 µs; 384 of
-     * 14² (13 vectors) 64 against 67, 576 of 14² 105 against 97; 192 of 28² 122 against 67. A flat vector costs
-     * about twice a grid vector (its nine loads are masked), the grid a fixed ~60 ns a plane (the padded copy and
-     * the compaction): only small planes gain.
+     * Planes of at most this many floats (16 KiB, which stay in L1 while their taps are read) take the flat path.
+     * ConvProbe (outside the repository; one 3×3 depthwise layer, batch 1, one thread, best over 3 s, 512-bit),
+     * grid -> flat: 960 channels of 7² 88 -> 38 µs, 576 of 14² 96 -> 58, 384 of 14² 63 -> 39, 192 of 28² 67 -> 67,
+     * 144 of 56² 216 -> 207; but 32 of 112² 167 -> 196.
      */
-    private static final int FLAT_MAX_VECTORS = 8;
+    private static final int FLAT_MAX_FLOATS = 4096;
 
     /**
-     * 2-D, 3×3, unit strides and dilations, output as large as the input ("same" padding), planes of one to
-     * {@link #FLAT_MAX_VECTORS} vectors: the flat path.
+     * 2-D, 3×3, unit strides and dilations, output as large as the input ("same" padding), planes of a vector to
+     * {@link #FLAT_MAX_FLOATS}: the flat path.
      */
     static boolean usesFlat(ConvGeometry g) {
         long hw = (long) g.outH * g.outW;
         return g.kD == 1 && g.inD == 1 && g.outD == 1 && g.kH == 3 && g.kW == 3 && g.strideH == 1 && g.strideW == 1
                 && g.dilH == 1 && g.dilW == 1 && g.outH == g.inH && g.outW == g.inW && hw >= LANES
-                && hw <= (long) FLAT_MAX_VECTORS * LANES;
+                && hw <= FLAT_MAX_FLOATS;
     }
 
     /** Output vectors per plane on the flat path: whole vectors, the last one overlapping the one before. */
@@ -173,6 +172,9 @@ public final class DepthwiseConv {
     private static int flatStart(int j, int hw) {
         return Math.min(j * LANES, hw - LANES);
     }
+
+    /** A mask of every lane, as bits. */
+    private static final long FULL_MASK = LANES >= 64 ? -1L : (1L << LANES) - 1;
 
     private static final ThreadLocal<FlatMasks> FLAT_MASKS = ThreadLocal.withInitial(FlatMasks::new);
 
@@ -226,11 +228,12 @@ public final class DepthwiseConv {
     /**
      * The flat path: a plane is one run of H · W floats in the input and in the output, and with unit strides and
      * same-size output, tap (kh, kw) of every output is the input float a fixed distance away,
-     * {@code (kh - padH) · W + (kw - padW)}. So each output vector is nine masked loads straight from the input
-     * (the masks drop taps that fall into the padding, i.e. another row or plane), nine FMAs and one store: no
-     * padded copy, no compaction. A plane's last vector overlaps the one before. The few vectors whose taps would
-     * reach outside the input segment (the first and last rows of the first and last planes) go one output at a
-     * time.
+     * {@code (kh - padH) · W + (kw - padW)}. So each output vector is nine loads straight from the input, nine
+     * FMAs and one store: no padded copy, no compaction. Lanes whose tap falls into the padding (another row, or
+     * another plane) are blended to zero: per column of taps once, or, in a plane's first and last rows, per tap.
+     * (Masked loads instead of the blends took 1.7 times as long on 56² planes: 363 against 207 µs.) A plane's
+     * last vector overlaps the one before. The few vectors whose taps would reach outside the input segment (the
+     * first and last rows of the first and last planes) go one output at a time.
      */
     private static void flatPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1, long[] masks) {
@@ -269,24 +272,43 @@ public final class DepthwiseConv {
                 int mk = 6 * j;
                 long r0 = masks[mk], r1 = masks[mk + 1], r2 = masks[mk + 2];
                 long q0 = masks[mk + 3], q1 = masks[mk + 4], q2 = masks[mk + 5];
-                FloatVector acc = FloatVector.fromMemorySegment(F, in, at + o0, NO, VectorMask.fromLong(F, r0 & q0))
-                        .fma(w0, z);
-                acc = FloatVector.fromMemorySegment(F, in, at + o1, NO, VectorMask.fromLong(F, r0 & q1))
-                        .fma(w1, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o2, NO, VectorMask.fromLong(F, r0 & q2))
-                        .fma(w2, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o3, NO, VectorMask.fromLong(F, r1 & q0))
-                        .fma(w3, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o4, NO, VectorMask.fromLong(F, r1 & q1))
-                        .fma(w4, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o5, NO, VectorMask.fromLong(F, r1 & q2))
-                        .fma(w5, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o6, NO, VectorMask.fromLong(F, r2 & q0))
-                        .fma(w6, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o7, NO, VectorMask.fromLong(F, r2 & q1))
-                        .fma(w7, acc);
-                acc = FloatVector.fromMemorySegment(F, in, at + o8, NO, VectorMask.fromLong(F, r2 & q2))
-                        .fma(w8, acc);
+                FloatVector acc;
+                if ((r0 & r2) == FULL_MASK) {
+                    // All three rows inside the plane: one chain per column of taps, each blended once (a select,
+                    // not a product, so that a NaN or infinity outside the column cannot leak in).
+                    FloatVector left = FloatVector.fromMemorySegment(F, in, at + o0, NO).mul(w0);
+                    left = FloatVector.fromMemorySegment(F, in, at + o3, NO).fma(w3, left);
+                    left = FloatVector.fromMemorySegment(F, in, at + o6, NO).fma(w6, left);
+                    FloatVector mid = FloatVector.fromMemorySegment(F, in, at + o1, NO).mul(w1);
+                    mid = FloatVector.fromMemorySegment(F, in, at + o4, NO).fma(w4, mid);
+                    mid = FloatVector.fromMemorySegment(F, in, at + o7, NO).fma(w7, mid);
+                    FloatVector right = FloatVector.fromMemorySegment(F, in, at + o2, NO).mul(w2);
+                    right = FloatVector.fromMemorySegment(F, in, at + o5, NO).fma(w5, right);
+                    right = FloatVector.fromMemorySegment(F, in, at + o8, NO).fma(w8, right);
+                    acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~q1)))
+                            .add(left.blend(0f, VectorMask.fromLong(F, ~q0)))
+                            .add(right.blend(0f, VectorMask.fromLong(F, ~q2)));
+                } else {
+                    // A plane's first or last rows: every tap blended with its own row and column.
+                    acc = FloatVector.fromMemorySegment(F, in, at + o0, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q0)))
+                            .fma(w0, z);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o1, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q1)))
+                            .fma(w1, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o2, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q2)))
+                            .fma(w2, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o3, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q0)))
+                            .fma(w3, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o4, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q1)))
+                            .fma(w4, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o5, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q2)))
+                            .fma(w5, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o6, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q0)))
+                            .fma(w6, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o7, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q1)))
+                            .fma(w7, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o8, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q2)))
+                            .fma(w8, acc);
+                }
                 if (clamp) {
                     acc = acc.max(lo).min(hi);
                 }
