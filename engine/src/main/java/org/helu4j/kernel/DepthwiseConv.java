@@ -12,12 +12,13 @@ import org.helu4j.kernel.ref.ConvRef;
 
 /**
  * Depthwise convolution (group == C, each output channel reads one input channel; a channel multiplier
- * M = C * k is allowed), direct. Small planes of a 3×3, stride-1, same-size layer read their taps straight from
- * the input with masked loads ({@link #usesFlat}). Otherwise, in 2-D, each input plane is copied into a zero-padded
- * (for strides, phase-split) plane and every output row runs LANES at a time with no border cases. Otherwise
- * (3-D), along each output row, the positions whose whole window lies inside the input in W are computed LANES
- * at a time (unit W stride only); the border positions, and every position when the W stride is not 1, go one at
- * a time.
+ * M = C * k is allowed), direct. A 3×3 layer reads its taps straight from the input when its stride is 1 and its
+ * output as large as its input, on planes of up to 16 KiB ({@link #usesFlat}), or when its stride is 2 and its
+ * output rows a vector wide or more ({@link #usesHalving}). Otherwise, in 2-D, each input plane is copied into a
+ * zero-padded (for strides, phase-split) plane and every output row runs LANES at a time with no border cases.
+ * Otherwise (3-D), along each output row, the positions whose whole window lies inside the input in W are
+ * computed LANES at a time (unit W stride only); the border positions, and every position when the W stride is
+ * not 1, go one at a time.
  */
 public final class DepthwiseConv {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
@@ -52,7 +53,7 @@ public final class DepthwiseConv {
             return;
         }
         int planes = g.batch * g.outChannels;
-        long[] masks = usesFlat(g) ? FLAT_MASKS.get().of(g) : null;
+        long[] masks = usesFlat(g) ? FLAT_MASKS.get().of(g) : usesHalving(g) ? FLAT_MASKS.get().halving(g) : null;
         // Parallel: a task per plane, from a shared counter, so that the threads finish together.
         int tasks = Parallel.tasksFor((long) planes * g.outSpatial() * g.kernelSize(), planes) <= 1 ? 1 : planes;
         if (tasks <= 1) {
@@ -94,8 +95,8 @@ public final class DepthwiseConv {
 
         @Override
         public void run(int t) {
-            planes(out, in, w, bias, g, lo, hi, (int) ((long) planes * t / tasks), (int) ((long) planes * (t + 1) / tasks),
-                    masks);
+            int p0 = (int) ((long) planes * t / tasks), p1 = (int) ((long) planes * (t + 1) / tasks);
+            planes(out, in, w, bias, g, lo, hi, p0, p1, masks);
         }
     }
 
@@ -103,7 +104,11 @@ public final class DepthwiseConv {
     private static void planes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1, long[] masks) {
         if (masks != null) {
-            flatPlanes(out, in, w, bias, g, lo, hi, p0, p1, masks);
+            if (usesFlat(g)) {
+                flatPlanes(out, in, w, bias, g, lo, hi, p0, p1, masks);
+            } else {
+                halvingPlanes(out, in, w, bias, g, lo, hi, p0, p1, masks);
+            }
             return;
         }
         if (usesPadded(g)) {
@@ -220,6 +225,32 @@ public final class DepthwiseConv {
             return bits;
         }
 
+        /**
+         * For {@link #halvingPlanes}: per vector of an output row, three column masks (kw = 0, 1, 2), the same
+         * for every row and plane.
+         */
+        long[] halving(ConvGeometry g) {
+            int vectors = (g.outW + LANES - 1) / LANES;
+            if (bits.length < 3 * vectors) {
+                bits = new long[3 * vectors];
+            }
+            for (int v = 0; v < vectors; v++) {
+                int c0 = 2 * Math.min(v * LANES, g.outW - LANES) - g.padW;
+                long q0 = 0, q1 = 0, q2 = 0;
+                for (int lane = 0; lane < LANES; lane++) {
+                    long bit = 1L << lane;
+                    int c = c0 + 2 * lane;
+                    q0 |= inside(c, g.inW) ? bit : 0;
+                    q1 |= inside(c + 1, g.inW) ? bit : 0;
+                    q2 |= inside(c + 2, g.inW) ? bit : 0;
+                }
+                bits[3 * v] = q0;
+                bits[3 * v + 1] = q1;
+                bits[3 * v + 2] = q2;
+            }
+            return bits;
+        }
+
         private static boolean inside(int i, int n) {
             return i >= 0 && i < n;
         }
@@ -290,30 +321,141 @@ public final class DepthwiseConv {
                             .add(right.blend(0f, VectorMask.fromLong(F, ~q2)));
                 } else {
                     // A plane's first or last rows: every tap blended with its own row and column.
-                    acc = FloatVector.fromMemorySegment(F, in, at + o0, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q0)))
-                            .fma(w0, z);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o1, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q1)))
-                            .fma(w1, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o2, NO).blend(0f, VectorMask.fromLong(F, ~(r0 & q2)))
-                            .fma(w2, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o3, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q0)))
-                            .fma(w3, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o4, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q1)))
-                            .fma(w4, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o5, NO).blend(0f, VectorMask.fromLong(F, ~(r1 & q2)))
-                            .fma(w5, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o6, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q0)))
-                            .fma(w6, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o7, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q1)))
-                            .fma(w7, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o8, NO).blend(0f, VectorMask.fromLong(F, ~(r2 & q2)))
-                            .fma(w8, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o0, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q0))).fma(w0, z);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o1, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q1))).fma(w1, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o2, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q2))).fma(w2, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o3, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q0))).fma(w3, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o4, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q1))).fma(w4, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o5, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q2))).fma(w5, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o6, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q0))).fma(w6, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o7, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q1))).fma(w7, acc);
+                    acc = FloatVector.fromMemorySegment(F, in, at + o8, NO)
+                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q2))).fma(w8, acc);
                 }
                 if (clamp) {
                     acc = acc.max(lo).min(hi);
                 }
                 acc.intoMemorySegment(out, outBase + s, NO);
             }
+        }
+    }
+
+    /** 2-D, 3×3, stride 2, unit dilations, output rows of at least a vector: the halving path. */
+    static boolean usesHalving(ConvGeometry g) {
+        return g.kD == 1 && g.inD == 1 && g.outD == 1 && g.kH == 3 && g.kW == 3 && g.strideH == 2 && g.strideW == 2
+                && g.dilH == 1 && g.dilW == 1 && g.outW >= LANES && g.outH > 0;
+    }
+
+    /** Lane i holds 2i (EVEN) or 2i + 1 (ODD): selectors that split a pair of vectors into its even and odd floats. */
+    private static final FloatVector EVEN = FloatVector.broadcast(F, 0f).addIndex(2);
+    private static final FloatVector ODD = EVEN.add(1f);
+
+    /**
+     * The halving path (stride 2): output row by output row, each output vector from three input rows whose
+     * taps are read straight from the input: per row two pairs of plain loads, at the window's first column c0
+     * and at c0 + 1, and three two-vector selects that take their even and odd floats (columns c0 + 2i,
+     * c0 + 2i + 1, c0 + 2i + 2 for output lane i). Rows outside the input are skipped; columns outside it are
+     * blended to zero once per column of taps ({@link FlatMasks#halving}). No phase-split copy of the input. A
+     * row's last vector overlaps the one before; vectors whose loads would leave the input segment go one
+     * output at a time.
+     */
+    private static void halvingPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, float lo, float hi, int p0, int p1, long[] masks) {
+        int mult = g.outChannels / g.inChannels;
+        int vectors = (g.outW + LANES - 1) / LANES;
+        long inPlane = (long) g.inH * g.inW, outPlane = (long) g.outH * g.outW;
+        long rowBytes = g.inW * 4L, vb = LANES * 4L;
+        long inBytes = in.byteSize();
+        boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
+        FloatVector even = EVEN, odd = ODD;
+        for (int p = p0; p < p1; p++) {
+            int b = p / g.outChannels;
+            int m = p % g.outChannels;
+            long inBase = ((long) b * g.inChannels + m / mult) * inPlane * 4;
+            long wt = (long) m * 9;
+            float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
+            FloatVector z = FloatVector.broadcast(F, zb);
+            FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
+            FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
+            FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
+            FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
+            FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
+            FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
+            FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
+            FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
+            FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
+            for (int oh = 0; oh < g.outH; oh++) {
+                int ih = 2 * oh - g.padH;
+                boolean top = ih >= 0 && ih < g.inH, centre = ih + 1 >= 0 && ih + 1 < g.inH;
+                boolean bottom = ih + 2 >= 0 && ih + 2 < g.inH;
+                long row = inBase + (long) ih * rowBytes;
+                long outRow = ((long) p * outPlane + (long) oh * g.outW) * 4;
+                for (int v = 0; v < vectors; v++) {
+                    int ow = Math.min(v * LANES, g.outW - LANES);
+                    long c0 = (2L * ow - g.padW) * 4;
+                    long first = row + (top ? 0 : rowBytes) + c0, last = row + (bottom ? 2 : centre ? 1 : 0) * rowBytes
+                            + c0 + 2 * vb + 4;
+                    if (first < 0 || last > inBytes) {
+                        halvingPoints(out, outRow + ow * 4L, in, inBase, w, wt, zb, g, oh, ow, lo, hi);
+                        continue;
+                    }
+                    FloatVector left = FloatVector.zero(F), mid = left, right = left;
+                    if (top) {
+                        long at = row + c0;
+                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
+                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
+                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
+                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
+                        left = even.selectFrom(a0, a1).fma(w0, left);
+                        mid = odd.selectFrom(a0, a1).fma(w1, mid);
+                        right = odd.selectFrom(s0, s1).fma(w2, right);
+                    }
+                    if (centre) {
+                        long at = row + rowBytes + c0;
+                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
+                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
+                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
+                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
+                        left = even.selectFrom(a0, a1).fma(w3, left);
+                        mid = odd.selectFrom(a0, a1).fma(w4, mid);
+                        right = odd.selectFrom(s0, s1).fma(w5, right);
+                    }
+                    if (bottom) {
+                        long at = row + 2 * rowBytes + c0;
+                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
+                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
+                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
+                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
+                        left = even.selectFrom(a0, a1).fma(w6, left);
+                        mid = odd.selectFrom(a0, a1).fma(w7, mid);
+                        right = odd.selectFrom(s0, s1).fma(w8, right);
+                    }
+                    int mk = 3 * v;
+                    FloatVector acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~masks[mk + 1])))
+                            .add(left.blend(0f, VectorMask.fromLong(F, ~masks[mk])))
+                            .add(right.blend(0f, VectorMask.fromLong(F, ~masks[mk + 2])));
+                    if (clamp) {
+                        acc = acc.max(lo).min(hi);
+                    }
+                    acc.intoMemorySegment(out, outRow + ow * 4L, NO);
+                }
+            }
+        }
+    }
+
+    /** The LANES outputs of row oh from column ow on, one at a time (the halving path's rare vectors). */
+    private static void halvingPoints(MemorySegment out, long outByte, MemorySegment in, long inBaseByte,
+            MemorySegment w, long wt, float z, ConvGeometry g, int oh, int ow, float lo, float hi) {
+        for (int lane = 0; lane < LANES; lane++) {
+            point(out, outByte / 4 + lane, in, inBaseByte / 4, w, wt, z, g, 0, oh, ow + lane, lo, hi);
         }
     }
 

@@ -229,6 +229,44 @@ class ConvTest {
         }
     }
 
+    /**
+     * The depthwise halving path (3×3, stride 2): output rows of exactly a vector and of a vector and a bit, even
+     * and odd input sizes, pads on both sides, before only and after only, channel multipliers 1 and 2, ReLU6,
+     * and NaN/Inf inputs next to the padding.
+     */
+    @Test
+    void depthwiseHalvingPathMatchesReference() {
+        int[][] sizes = {a(3, 2 * T), a(4, 2 * T + 1), a(7, 2 * T + 5), a(2, 6 * T + 3)};
+        int[][][] pads = {{a(1, 1), a(1, 1)}, {a(0, 0), a(1, 1)}, {a(1, 1), a(0, 0)}};
+        int seed = 100;
+        for (int[] hw : sizes) {
+            for (int[][] pad : pads) {
+                for (int mult : new int[] {1, 2}) {
+                    Case tc = new Case(2, 3, 3 * mult, 3, hw, a(3, 3), a(2, 2), a(1, 1), pad[0], pad[1], true, false,
+                            seed % 2 == 0);
+                    ConvGeometry g = tc.geometry();
+                    if (g.outW < T) {
+                        continue;
+                    }
+                    assertTrue(DepthwiseConv.usesHalving(g), tc.toString());
+                    Random rnd = new Random(++seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        long outN = (long) tc.n * tc.m * g.outSpatial();
+                        MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, tc.specials);
+                        MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
+                        MemorySegment bias = random(arena, tc.m, rnd, false);
+                        MemorySegment expected = filled(arena, outN, SENTINEL);
+                        ConvRef.conv(expected, in, w, bias, g, false);
+                        ActivationRef.clip(expected, 0, expected, 0, outN, 0f, 0.6f);
+                        MemorySegment actual = filled(arena, outN, SENTINEL);
+                        DepthwiseConv.conv(actual, in, w, bias, g, 0f, 0.6f);
+                        assertClose(expected, actual, outN, 1e-5, tc.toString());
+                    }
+                }
+            }
+        }
+    }
+
     /** ReLU6/Clip and ReLU applied inside the depthwise kernel (no residual) against the reference then a clamp. */
     @Test
     void depthwiseClampsInTheKernel() {
