@@ -58,6 +58,15 @@ final class ChannelLanesConv {
             return false;  // T is one float[] indexed by ints, and tap offsets are ints
         }
         double k = (double) g.inChannels * g.kernelSize();
+        // A plain 1×1 layer reads its taps through tile3Strided, faster than this cost model assumes. ConvProbe
+        // (outside the repository; one layer, one thread, best over 2 s, 512-bit, Zen 5), grid -> this path, C -> M
+        // at H²: 320 -> 1280 at 7² 370 -> 260 µs (batch 8: 3071 -> 1941); 160 -> 960 at 7² 134 -> 109 (b8 1082 ->
+        // 871); 576 -> 96 at 14² 123 -> 100 (b8 1004 -> 898); 384 -> 64 at 14² 62 -> 64 (median 76 -> 66); but
+        // 96 -> 576 at 14² 135 -> 170, 64 -> 384 at 14² 64 -> 89, 192 -> 32 at 28² 52 -> 78. Hence: at least 128
+        // input channels, a whole panel of output channels, and the small maps measured.
+        if (g.isPointwise() && k >= 128 && g.outChannels >= NR && g.outSpatial() <= 256) {
+            return true;
+        }
         return k / laneUse(g.outChannels, rows) + TRANSPOSE_MACS < k / ConvGrid.laneUse(g);
     }
 
@@ -113,6 +122,8 @@ final class ChannelLanesConv {
         private float[] tArray = new float[0];
         /** Lane j of a gather of T: row j, i.e. {@code j · ldt}. */
         private final int[] rowsApart = new int[L];
+        /** offsets[p] = p · tapStep for every tap (a 1×1 layer), in bytes; 0 when they are not. */
+        private long tapStep;
         private MemorySegment x, pb;
         private int k, rows, m, panels, blocks, groups, units, tasks;
         private int ldt;
@@ -173,6 +184,13 @@ final class ChannelLanesConv {
                 offsets = new int[k];
             }
             l.tapOffsets(g, g.inChannels, offsets);
+            tapStep = k > 1 ? offsets[1] - offsets[0] : 0;
+            for (int tap = 0; tap < k && tapStep != 0; tap++) {
+                if (offsets[tap] != (long) tap * tapStep) {
+                    tapStep = 0;
+                }
+            }
+            tapStep *= Float.BYTES;
             int padded = blocks * BLOCK;
             if (bases.length < padded) {
                 bases = new long[padded];
@@ -210,7 +228,9 @@ final class ChannelLanesConv {
                 boolean first = pc == 0;
                 for (int i = i0; i < i1; i += height) {
                     int tAt = i * ldt + q * NR;
-                    if (vectors == 3) {
+                    if (vectors == 3 && tapStep != 0 && at[i + 3] - at[i] == 3 * Float.BYTES) {
+                        tile3Strided(x, at[i] + pc * tapStep, tapStep, kc, pb, bByte, tArray, tAt, ldt, first);
+                    } else if (vectors == 3) {
                         tile3(x, at[i], at[i + 1], at[i + 2], at[i + 3], offsets, pc, kc, pb, bByte, tArray, tAt, ldt,
                                 first);
                     } else if (vectors == 2) {
@@ -306,6 +326,62 @@ final class ChannelLanesConv {
             v = FloatVector.broadcast(F, x.get(FL, a2 + o));
             c20 = b0.fma(v, c20); c21 = b1.fma(v, c21); c22 = b2.fma(v, c22);
             v = FloatVector.broadcast(F, x.get(FL, a3 + o));
+            c30 = b0.fma(v, c30); c31 = b1.fma(v, c31); c32 = b2.fma(v, c32);
+        }
+        c00.intoArray(t, tAt);
+        c01.intoArray(t, tAt + L);
+        c02.intoArray(t, tAt + 2 * L);
+        c10.intoArray(t, t1);
+        c11.intoArray(t, t1 + L);
+        c12.intoArray(t, t1 + 2 * L);
+        c20.intoArray(t, t2);
+        c21.intoArray(t, t2 + L);
+        c22.intoArray(t, t2 + 2 * L);
+        c30.intoArray(t, t3);
+        c31.intoArray(t, t3 + L);
+        c32.intoArray(t, t3 + 2 * L);
+    }
+
+    /**
+     * {@link #tile3} where tap p of the tile's four positions is four adjacent floats {@code step} bytes after tap
+     * p - 1's (a 1×1 layer, positions in one image): one address per step instead of a table lookup and four
+     * (TileProbe, outside the repository, 4 × 3 vectors, kc 256: 208 against 167 GFLOP/s).
+     */
+    private static void tile3Strided(MemorySegment x, long a0, long step, int kc, MemorySegment b, long bByte,
+            float[] t, int tAt, int ld, boolean first) {
+        final long vb = (long) L * Float.BYTES;
+        final int t1 = tAt + ld, t2 = t1 + ld, t3 = t2 + ld;
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        if (first) {
+            c00 = FloatVector.zero(F);
+            c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00;
+            c20 = c00; c21 = c00; c22 = c00; c30 = c00; c31 = c00; c32 = c00;
+        } else {
+            c00 = FloatVector.fromArray(F, t, tAt);
+            c01 = FloatVector.fromArray(F, t, tAt + L);
+            c02 = FloatVector.fromArray(F, t, tAt + 2 * L);
+            c10 = FloatVector.fromArray(F, t, t1);
+            c11 = FloatVector.fromArray(F, t, t1 + L);
+            c12 = FloatVector.fromArray(F, t, t1 + 2 * L);
+            c20 = FloatVector.fromArray(F, t, t2);
+            c21 = FloatVector.fromArray(F, t, t2 + L);
+            c22 = FloatVector.fromArray(F, t, t2 + 2 * L);
+            c30 = FloatVector.fromArray(F, t, t3);
+            c31 = FloatVector.fromArray(F, t, t3 + L);
+            c32 = FloatVector.fromArray(F, t, t3 + 2 * L);
+        }
+        long bp = bByte, ap = a0;
+        for (int p = 0; p < kc; p++, bp += 3 * vb, ap += step) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector v = FloatVector.broadcast(F, x.get(FL, ap + 0));
+            c00 = b0.fma(v, c00); c01 = b1.fma(v, c01); c02 = b2.fma(v, c02);
+            v = FloatVector.broadcast(F, x.get(FL, ap + 4));
+            c10 = b0.fma(v, c10); c11 = b1.fma(v, c11); c12 = b2.fma(v, c12);
+            v = FloatVector.broadcast(F, x.get(FL, ap + 8));
+            c20 = b0.fma(v, c20); c21 = b1.fma(v, c21); c22 = b2.fma(v, c22);
+            v = FloatVector.broadcast(F, x.get(FL, ap + 12));
             c30 = b0.fma(v, c30); c31 = b1.fma(v, c31); c32 = b2.fma(v, c32);
         }
         c00.intoArray(t, tAt);

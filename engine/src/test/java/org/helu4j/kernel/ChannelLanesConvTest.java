@@ -78,9 +78,9 @@ class ChannelLanesConvTest {
 
     /**
      * {@link Conv} takes this path for ResNet-18's 7×7 stage (3×3, and the strided 3×3 into it) and MobileNetV2's
-     * 7×7 1×1 projections (960 → 160), where a grid's panels are a quarter padding or more and k is long enough to
-     * pay for the transposition; it keeps the grid for a short k (MobileNetV2's 160 → 960 expansion), a large map,
-     * a few output channels, and groups.
+     * 7×7 and 14×14 1×1 layers with at least 128 input channels (960 → 160, 160 → 960, 576 → 96), where a grid's
+     * panels are a quarter padding or more and k is long enough to pay for the transposition; it keeps the grid for
+     * a short k (MobileNetV2's 96 → 576 expansion at 14×14), a large map, a few output channels, and groups.
      */
     @Test
     void takenWhereTheGridWastesLanes() {
@@ -89,7 +89,10 @@ class ChannelLanesConvTest {
         assertEquals(vector, lanes(new Case(1, 512, 512, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(vector, lanes(new Case(1, 256, 512, 1, a(14, 14), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false), ep));
         assertEquals(vector, lanes(new Case(1, 960, 160, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
-        assertEquals(false, lanes(new Case(1, 160, 960, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(vector, lanes(new Case(1, 160, 960, 1, a(7, 7), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(vector, lanes(new Case(1, 576, 96, 1, a(14, 14), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(false, lanes(new Case(1, 96, 576, 1, a(14, 14), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(false, lanes(new Case(1, 192, 32, 1, a(28, 28), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
         assertEquals(false, lanes(new Case(1, 64, 64, 1, a(56, 56), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(false, lanes(new Case(1, 8, 8, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(false, lanes(new Case(1, 64, 64, 2, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
