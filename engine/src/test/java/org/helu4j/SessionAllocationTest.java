@@ -112,6 +112,37 @@ class SessionAllocationTest {
         }
     }
 
+    /**
+     * MobileNetV2-like depthwise layers: a stride-2 3×3 from 32×32 (the halving path) into a same-size 3×3 on 16×16
+     * (the flat path). C1 once gave up on the flat path's method, which then stayed at tier 2 and ran the
+     * Vector API's allocating fallbacks (463 MB a run on two threads).
+     */
+    private static Model depthwise() throws Exception {
+        Random rnd = new Random(9);
+        int c = 24;
+        GraphProto g = GraphProto.newBuilder()
+                .addInput(floatValue("x", 1, c, 32, 32))
+                .addInitializer(floatTensor("w1", random(rnd, c * 9), c, 1, 3, 3))
+                .addInitializer(floatTensor("w2", random(rnd, c * 9), c, 1, 3, 3))
+                .addNode(withInts(withInts(withInts(node("Conv", "halving", new String[] {"x", "w1"}, "h"), "pads",
+                        1, 1, 1, 1), "strides", 2, 2), "group", c))
+                .addNode(withInts(withInts(node("Conv", "flat", new String[] {"h", "w2"}, "y"), "pads", 1, 1, 1, 1),
+                        "group", c))
+                .addOutput(floatValue("y", 1, c, 16, 16))
+                .build();
+        return Model.load(model(g).toByteArray());
+    }
+
+    @Test
+    void depthwiseConvsAllocateNothing() throws Exception {
+        assumeTrue(System.getProperty("os.arch").equals("amd64") && Vectors.BITS >= 256);
+        try (Model m = depthwise()) {
+            for (int threads : new int[] {1, 2}) {
+                assertRunsAllocateNothing(m, threads, 200, new long[] {1, 24, 32, 32}, 1, 24, 16, 16);
+            }
+        }
+    }
+
     private static void assertRunsAllocateNothing(Model m, int sessionThreads, int runs, long[] inDims, long... outDims) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Session s = m.newSession(sessionThreads); Arena arena = Arena.ofConfined()) {

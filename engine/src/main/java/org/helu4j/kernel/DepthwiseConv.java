@@ -13,7 +13,7 @@ import org.helu4j.kernel.ref.ConvRef;
 /**
  * Depthwise convolution (group == C, each output channel reads one input channel; a channel multiplier
  * M = C * k is allowed), direct. A 3×3 layer reads its taps straight from the input when its stride is 1 and its
- * output as large as its input, on planes of up to 16 KiB ({@link #usesFlat}), or when its stride is 2 and its
+ * output as large as its input, on planes of up to 256 floats ({@link #usesFlat}), or when its stride is 2 and its
  * output rows a vector wide or more ({@link #usesHalving}). Otherwise, in 2-D, each input plane is copied into a
  * zero-padded (for strides, phase-split) plane and every output row runs LANES at a time with no border cases.
  * Otherwise (3-D), along each output row, the positions whose whole window lies inside the input in W are
@@ -150,12 +150,12 @@ public final class DepthwiseConv {
     }
 
     /**
-     * Planes of at most this many floats (16 KiB, which stay in L1 while their taps are read) take the flat path.
-     * ConvProbe (outside the repository; one 3×3 depthwise layer, batch 1, one thread, best over 3 s, 512-bit),
-     * grid -> flat: 960 channels of 7² 88 -> 38 µs, 576 of 14² 96 -> 58, 384 of 14² 63 -> 39, 192 of 28² 67 -> 67,
-     * 144 of 56² 216 -> 207; but 32 of 112² 167 -> 196.
+     * Planes of at most this many floats take the flat path. ConvProbe (outside the repository; one 3×3 depthwise
+     * layer, batch 1, one thread, best over 3 s, 512-bit), grid -> flat: 960 channels of 7² 88 -> 45 µs, 576 of 14²
+     * 96 -> 68; but 192 of 28² 67 -> 89, 144 of 56² 216 -> 250. (A flat path written out tap by tap was as fast as
+     * the grid on the larger planes too, but C1 could not compile it: see flatPlane.)
      */
-    private static final int FLAT_MAX_FLOATS = 4096;
+    private static final int FLAT_MAX_FLOATS = 256;
 
     /**
      * 2-D, 3×3, unit strides and dilations, output as large as the input ("same" padding), planes of a vector to
@@ -268,83 +268,74 @@ public final class DepthwiseConv {
      */
     private static void flatPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1, long[] masks) {
+        for (int p = p0; p < p1; p++) {
+            flatPlane(out, in, w, bias, g, lo, hi, p, masks);
+        }
+    }
+
+    // flatPlane and halvingPlane keep their bytecode small: C1 gave up on versions with the window written out
+    // ("out of virtual registers"), which then stayed at tier 2, where the Vector API runs its allocating Java
+    // fallbacks (MobileNetV2 on two threads: 463 MB and 28 ms a run instead of 0 B and 4 ms). Their loops over
+    // the window's rows have a constant trip count instead: C2 unrolls them and hoists the weights.
+
+    /** Output plane p on the flat path. */
+    private static void flatPlane(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, float lo, float hi, int p, long[] masks) {
         int mult = g.outChannels / g.inChannels;
         int hw = g.outH * g.outW;
         int vectors = flatVectors(g);
-        int width = g.inW;
-        long o0 = (long) (-g.padH * width - g.padW) * 4, o1 = o0 + 4, o2 = o0 + 8;
-        long o3 = o0 + width * 4L, o4 = o3 + 4, o5 = o3 + 8, o6 = o3 + width * 4L, o7 = o6 + 4, o8 = o6 + 8;
+        long rowBytes = g.inW * 4L;
+        long first = -(g.padH * rowBytes + g.padW * 4L);  // the window's top-left tap, from its output
+        long span = 2 * rowBytes + 8 + LANES * 4L;        // bytes from there to the end of its last load
         long inBytes = in.byteSize();
         boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
-        for (int p = p0; p < p1; p++) {
-            int b = p / g.outChannels;
-            int m = p % g.outChannels;
-            long inBase = ((long) b * g.inChannels + m / mult) * hw * 4;
-            long outBase = (long) p * hw * 4;
-            long wt = (long) m * 9;
-            float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
-            FloatVector z = FloatVector.broadcast(F, zb);
-            FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
-            FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
-            FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
-            FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
-            FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
-            FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
-            FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
-            FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
-            FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
-            for (int j = 0; j < vectors; j++) {
-                long s = (long) flatStart(j, hw) * 4;
-                long at = inBase + s;
-                if (at + o0 < 0 || at + o8 + (long) LANES * 4 > inBytes) {
-                    flatPoints(out, outBase + s, in, inBase, w, wt, zb, g, (int) (s / 4), lo, hi);
-                    continue;
-                }
-                int mk = 6 * j;
-                long r0 = masks[mk], r1 = masks[mk + 1], r2 = masks[mk + 2];
-                long q0 = masks[mk + 3], q1 = masks[mk + 4], q2 = masks[mk + 5];
-                FloatVector acc;
-                if ((r0 & r2) == FULL_MASK) {
-                    // All three rows inside the plane: one chain per column of taps, each blended once (a select,
-                    // not a product, so that a NaN or infinity outside the column cannot leak in).
-                    FloatVector left = FloatVector.fromMemorySegment(F, in, at + o0, NO).mul(w0);
-                    left = FloatVector.fromMemorySegment(F, in, at + o3, NO).fma(w3, left);
-                    left = FloatVector.fromMemorySegment(F, in, at + o6, NO).fma(w6, left);
-                    FloatVector mid = FloatVector.fromMemorySegment(F, in, at + o1, NO).mul(w1);
-                    mid = FloatVector.fromMemorySegment(F, in, at + o4, NO).fma(w4, mid);
-                    mid = FloatVector.fromMemorySegment(F, in, at + o7, NO).fma(w7, mid);
-                    FloatVector right = FloatVector.fromMemorySegment(F, in, at + o2, NO).mul(w2);
-                    right = FloatVector.fromMemorySegment(F, in, at + o5, NO).fma(w5, right);
-                    right = FloatVector.fromMemorySegment(F, in, at + o8, NO).fma(w8, right);
-                    acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~q1)))
-                            .add(left.blend(0f, VectorMask.fromLong(F, ~q0)))
-                            .add(right.blend(0f, VectorMask.fromLong(F, ~q2)));
-                } else {
-                    // A plane's first or last rows: every tap blended with its own row and column.
-                    acc = FloatVector.fromMemorySegment(F, in, at + o0, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q0))).fma(w0, z);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o1, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q1))).fma(w1, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o2, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r0 & q2))).fma(w2, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o3, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q0))).fma(w3, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o4, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q1))).fma(w4, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o5, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r1 & q2))).fma(w5, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o6, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q0))).fma(w6, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o7, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q1))).fma(w7, acc);
-                    acc = FloatVector.fromMemorySegment(F, in, at + o8, NO)
-                            .blend(0f, VectorMask.fromLong(F, ~(r2 & q2))).fma(w8, acc);
-                }
-                if (clamp) {
-                    acc = acc.max(lo).min(hi);
-                }
-                acc.intoMemorySegment(out, outBase + s, NO);
+        int m = p % g.outChannels;
+        long inBase = ((long) (p / g.outChannels) * g.inChannels + m / mult) * hw * 4;
+        long outBase = (long) p * hw * 4;
+        long wt = (long) m * 9;
+        float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
+        FloatVector z = FloatVector.broadcast(F, zb);
+        for (int j = 0; j < vectors; j++) {
+            long s = (long) flatStart(j, hw) * 4;
+            long at = inBase + s + first;
+            if (at < 0 || at + span > inBytes) {
+                flatPoints(out, outBase + s, in, inBase, w, wt, zb, g, (int) (s / 4), lo, hi);
+                continue;
             }
+            // One chain per column of taps. Rows outside the plane (its first and last rows only) are blended to
+            // zero per row; the columns outside it per chain, once (a select, not a product, so that a NaN or
+            // infinity outside the plane cannot leak in).
+            int mk = 6 * j;
+            FloatVector left = FloatVector.zero(F), mid = left, right = left;
+            if ((masks[mk] & masks[mk + 2]) == FULL_MASK) {
+                for (int kh = 0; kh < 3; kh++, at += rowBytes) {
+                    long wk = wt + 3 * kh;
+                    left = FloatVector.fromMemorySegment(F, in, at, NO)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk)), left);
+                    mid = FloatVector.fromMemorySegment(F, in, at + 4, NO)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 1)), mid);
+                    right = FloatVector.fromMemorySegment(F, in, at + 8, NO)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 2)), right);
+                }
+            } else {
+                for (int kh = 0; kh < 3; kh++, at += rowBytes) {
+                    long wk = wt + 3 * kh;
+                    VectorMask<Float> outside = VectorMask.fromLong(F, ~masks[mk + kh]);
+                    left = FloatVector.fromMemorySegment(F, in, at, NO).blend(0f, outside)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk)), left);
+                    mid = FloatVector.fromMemorySegment(F, in, at + 4, NO).blend(0f, outside)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 1)), mid);
+                    right = FloatVector.fromMemorySegment(F, in, at + 8, NO).blend(0f, outside)
+                            .fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 2)), right);
+                }
+            }
+            FloatVector acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~masks[mk + 4])))
+                    .add(left.blend(0f, VectorMask.fromLong(F, ~masks[mk + 3])))
+                    .add(right.blend(0f, VectorMask.fromLong(F, ~masks[mk + 5])));
+            if (clamp) {
+                acc = acc.max(lo).min(hi);
+            }
+            acc.intoMemorySegment(out, outBase + s, NO);
         }
     }
 
@@ -369,85 +360,99 @@ public final class DepthwiseConv {
      */
     private static void halvingPlanes(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
             ConvGeometry g, float lo, float hi, int p0, int p1, long[] masks) {
+        for (int p = p0; p < p1; p++) {
+            halvingPlane(out, in, w, bias, g, lo, hi, p, masks);
+        }
+    }
+
+    /**
+     * Output plane p on the halving path: rows whose window lies inside the input in H here, the first and last
+     * rows through {@link #halvingEdgeRow}. The loop over the window's rows has a constant trip count, so that C2
+     * unrolls it and keeps the nine weights out of the loop over vectors, while the bytecode stays small enough
+     * for C1 (written out by hand, C1 gave up on this method).
+     */
+    private static void halvingPlane(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment bias,
+            ConvGeometry g, float lo, float hi, int p, long[] masks) {
         int mult = g.outChannels / g.inChannels;
         int vectors = (g.outW + LANES - 1) / LANES;
-        long inPlane = (long) g.inH * g.inW, outPlane = (long) g.outH * g.outW;
         long rowBytes = g.inW * 4L, vb = LANES * 4L;
         long inBytes = in.byteSize();
         boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
         FloatVector even = EVEN, odd = ODD;
-        for (int p = p0; p < p1; p++) {
-            int b = p / g.outChannels;
-            int m = p % g.outChannels;
-            long inBase = ((long) b * g.inChannels + m / mult) * inPlane * 4;
-            long wt = (long) m * 9;
-            float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
-            FloatVector z = FloatVector.broadcast(F, zb);
-            FloatVector w0 = FloatVector.broadcast(F, w.getAtIndex(F32, wt));
-            FloatVector w1 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 1));
-            FloatVector w2 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 2));
-            FloatVector w3 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 3));
-            FloatVector w4 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 4));
-            FloatVector w5 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 5));
-            FloatVector w6 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 6));
-            FloatVector w7 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 7));
-            FloatVector w8 = FloatVector.broadcast(F, w.getAtIndex(F32, wt + 8));
-            for (int oh = 0; oh < g.outH; oh++) {
-                int ih = 2 * oh - g.padH;
-                boolean top = ih >= 0 && ih < g.inH, centre = ih + 1 >= 0 && ih + 1 < g.inH;
-                boolean bottom = ih + 2 >= 0 && ih + 2 < g.inH;
-                long row = inBase + (long) ih * rowBytes;
-                long outRow = ((long) p * outPlane + (long) oh * g.outW) * 4;
-                for (int v = 0; v < vectors; v++) {
-                    int ow = Math.min(v * LANES, g.outW - LANES);
-                    long c0 = (2L * ow - g.padW) * 4;
-                    long first = row + (top ? 0 : rowBytes) + c0, last = row + (bottom ? 2 : centre ? 1 : 0) * rowBytes
-                            + c0 + 2 * vb + 4;
-                    if (first < 0 || last > inBytes) {
-                        halvingPoints(out, outRow + ow * 4L, in, inBase, w, wt, zb, g, oh, ow, lo, hi);
-                        continue;
-                    }
-                    FloatVector left = FloatVector.zero(F), mid = left, right = left;
-                    if (top) {
-                        long at = row + c0;
-                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
-                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
-                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
-                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
-                        left = even.selectFrom(a0, a1).fma(w0, left);
-                        mid = odd.selectFrom(a0, a1).fma(w1, mid);
-                        right = odd.selectFrom(s0, s1).fma(w2, right);
-                    }
-                    if (centre) {
-                        long at = row + rowBytes + c0;
-                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
-                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
-                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
-                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
-                        left = even.selectFrom(a0, a1).fma(w3, left);
-                        mid = odd.selectFrom(a0, a1).fma(w4, mid);
-                        right = odd.selectFrom(s0, s1).fma(w5, right);
-                    }
-                    if (bottom) {
-                        long at = row + 2 * rowBytes + c0;
-                        FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
-                        FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
-                        FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
-                        FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
-                        left = even.selectFrom(a0, a1).fma(w6, left);
-                        mid = odd.selectFrom(a0, a1).fma(w7, mid);
-                        right = odd.selectFrom(s0, s1).fma(w8, right);
-                    }
-                    int mk = 3 * v;
-                    FloatVector acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~masks[mk + 1])))
-                            .add(left.blend(0f, VectorMask.fromLong(F, ~masks[mk])))
-                            .add(right.blend(0f, VectorMask.fromLong(F, ~masks[mk + 2])));
-                    if (clamp) {
-                        acc = acc.max(lo).min(hi);
-                    }
-                    acc.intoMemorySegment(out, outRow + ow * 4L, NO);
-                }
+        int m = p % g.outChannels;
+        long inBase = ((long) (p / g.outChannels) * g.inChannels + m / mult) * g.inH * g.inW * 4;
+        long wt = (long) m * 9;
+        float zb = bias == null ? 0f : bias.getAtIndex(F32, m);
+        FloatVector z = FloatVector.broadcast(F, zb);
+        for (int oh = 0; oh < g.outH; oh++) {
+            int ih = 2 * oh - g.padH;
+            long outRow = ((long) p * g.outH + oh) * g.outW * 4;
+            if (ih < 0 || ih + 3 > g.inH) {
+                halvingEdgeRow(out, outRow, in, inBase, w, wt, zb, g, oh, masks, lo, hi);
+                continue;
             }
+            long row = inBase + (long) ih * rowBytes;
+            for (int v = 0; v < vectors; v++) {
+                int ow = Math.min(v * LANES, g.outW - LANES);
+                long at = row + (2L * ow - g.padW) * 4;
+                if (at < 0 || at + 2 * rowBytes + 2 * vb + 4 > inBytes) {
+                    halvingPoints(out, outRow + ow * 4L, in, inBase, w, wt, zb, g, oh, ow, lo, hi);
+                    continue;
+                }
+                FloatVector left = FloatVector.zero(F), mid = left, right = left;
+                for (int kh = 0; kh < 3; kh++, at += rowBytes) {
+                    FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
+                    FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
+                    FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
+                    FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
+                    long wk = wt + 3 * kh;
+                    left = even.selectFrom(a0, a1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk)), left);
+                    mid = odd.selectFrom(a0, a1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 1)), mid);
+                    right = odd.selectFrom(s0, s1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 2)), right);
+                }
+                int mk = 3 * v;
+                FloatVector acc = z.add(mid.blend(0f, VectorMask.fromLong(F, ~masks[mk + 1])))
+                        .add(left.blend(0f, VectorMask.fromLong(F, ~masks[mk])))
+                        .add(right.blend(0f, VectorMask.fromLong(F, ~masks[mk + 2])));
+                if (clamp) {
+                    acc = acc.max(lo).min(hi);
+                }
+                acc.intoMemorySegment(out, outRow + ow * 4L, NO);
+            }
+        }
+    }
+
+    /** Output row oh of a plane on the halving path whose window has rows outside the input: those are skipped. */
+    private static void halvingEdgeRow(MemorySegment out, long outRow, MemorySegment in, long inBase,
+            MemorySegment w, long wt, float bias, ConvGeometry g, int oh, long[] masks, float lo, float hi) {
+        int vectors = (g.outW + LANES - 1) / LANES;
+        long rowBytes = g.inW * 4L, vb = LANES * 4L;
+        int ih = 2 * oh - g.padH;
+        int kh0 = Math.max(0, -ih), kh1 = Math.min(3, g.inH - ih);  // the window's rows inside the input
+        FloatVector even = EVEN, odd = ODD;
+        for (int v = 0; v < vectors; v++) {
+            int ow = Math.min(v * LANES, g.outW - LANES);
+            long at = inBase + (long) (ih + kh0) * rowBytes + (2L * ow - g.padW) * 4;
+            if (kh0 < kh1 && (at < 0 || at + (kh1 - kh0 - 1) * rowBytes + 2 * vb + 4 > in.byteSize())) {
+                halvingPoints(out, outRow + ow * 4L, in, inBase, w, wt, bias, g, oh, ow, lo, hi);
+                continue;
+            }
+            FloatVector left = FloatVector.zero(F), mid = left, right = left;
+            for (int kh = kh0; kh < kh1; kh++, at += rowBytes) {
+                FloatVector a0 = FloatVector.fromMemorySegment(F, in, at, NO);
+                FloatVector a1 = FloatVector.fromMemorySegment(F, in, at + vb, NO);
+                FloatVector s0 = FloatVector.fromMemorySegment(F, in, at + 4, NO);
+                FloatVector s1 = FloatVector.fromMemorySegment(F, in, at + 4 + vb, NO);
+                long wk = wt + 3 * kh;
+                left = even.selectFrom(a0, a1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk)), left);
+                mid = odd.selectFrom(a0, a1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 1)), mid);
+                right = odd.selectFrom(s0, s1).fma(FloatVector.broadcast(F, w.getAtIndex(F32, wk + 2)), right);
+            }
+            int mk = 3 * v;
+            FloatVector acc = FloatVector.broadcast(F, bias).add(mid.blend(0f, VectorMask.fromLong(F, ~masks[mk + 1])))
+                    .add(left.blend(0f, VectorMask.fromLong(F, ~masks[mk])))
+                    .add(right.blend(0f, VectorMask.fromLong(F, ~masks[mk + 2])));
+            acc.max(lo).min(hi).intoMemorySegment(out, outRow + ow * 4L, NO);
         }
     }
 
