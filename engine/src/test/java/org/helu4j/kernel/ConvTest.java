@@ -211,19 +211,7 @@ class ConvTest {
                         continue;
                     }
                     assertTrue(DepthwiseConv.usesFlat(g), tc.toString());
-                    Random rnd = new Random(++seed);
-                    try (Arena arena = Arena.ofConfined()) {
-                        long outN = (long) tc.n * tc.m * g.outSpatial();
-                        MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, tc.specials);
-                        MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
-                        MemorySegment bias = random(arena, tc.m, rnd, false);
-                        MemorySegment expected = filled(arena, outN, SENTINEL);
-                        ConvRef.conv(expected, in, w, bias, g, false);
-                        ActivationRef.clip(expected, 0, expected, 0, outN, 0f, 0.6f);
-                        MemorySegment actual = filled(arena, outN, SENTINEL);
-                        DepthwiseConv.conv(actual, in, w, bias, g, 0f, 0.6f);
-                        assertClose(expected, actual, outN, 1e-5, tc.toString());
-                    }
+                    assertDepthwiseReLU6MatchesReference(tc, ++seed);
                 }
             }
         }
@@ -249,21 +237,27 @@ class ConvTest {
                         continue;
                     }
                     assertTrue(DepthwiseConv.usesHalving(g), tc.toString());
-                    Random rnd = new Random(++seed);
-                    try (Arena arena = Arena.ofConfined()) {
-                        long outN = (long) tc.n * tc.m * g.outSpatial();
-                        MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, tc.specials);
-                        MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
-                        MemorySegment bias = random(arena, tc.m, rnd, false);
-                        MemorySegment expected = filled(arena, outN, SENTINEL);
-                        ConvRef.conv(expected, in, w, bias, g, false);
-                        ActivationRef.clip(expected, 0, expected, 0, outN, 0f, 0.6f);
-                        MemorySegment actual = filled(arena, outN, SENTINEL);
-                        DepthwiseConv.conv(actual, in, w, bias, g, 0f, 0.6f);
-                        assertClose(expected, actual, outN, 1e-5, tc.toString());
-                    }
+                    assertDepthwiseReLU6MatchesReference(tc, ++seed);
                 }
             }
+        }
+    }
+
+    /** {@link DepthwiseConv} with a bias and ReLU6 on random input (NaN/Inf if {@code tc.specials}) against the reference. */
+    private static void assertDepthwiseReLU6MatchesReference(Case tc, long seed) {
+        ConvGeometry g = tc.geometry();
+        Random rnd = new Random(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            long outN = (long) tc.n * tc.m * g.outSpatial();
+            MemorySegment in = random(arena, (long) tc.n * tc.c * g.inSpatial(), rnd, tc.specials);
+            MemorySegment w = random(arena, (long) tc.m * g.kernelSize(), rnd, false);
+            MemorySegment bias = random(arena, tc.m, rnd, false);
+            MemorySegment expected = filled(arena, outN, SENTINEL);
+            ConvRef.conv(expected, in, w, bias, g, false);
+            ActivationRef.clip(expected, 0, expected, 0, outN, 0f, 0.6f);
+            MemorySegment actual = filled(arena, outN, SENTINEL);
+            DepthwiseConv.conv(actual, in, w, bias, g, 0f, 0.6f);
+            assertClose(expected, actual, outN, 1e-5, tc.toString());
         }
     }
 
