@@ -17,8 +17,12 @@ import org.helu4j.kernel.Gemm.Epilogue;
  * ({@link #packWeights}), and col is never built, because row i of a tile is output position i, whose tap k is the
  * float at {@code base[i] + offset[k]} of the padded, phase-split input ({@link PaddedPhases}), broadcast straight
  * from there. A panel's tile is as wide as its channels need (1 to 3 vectors) and the narrower tiles are taller
- * (8, 6 or 4 positions), so that 16 or 32 channels do not pay for a panel of 48. T lives on the heap, so that one
- * pass can gather a vector of positions of one channel from it, apply the epilogue and store it into NCHW.
+ * (8, 6 or 4 positions), so that 16 or 32 channels do not pay for a panel of 48. When the output's rows are a
+ * multiple of 7 or 8 positions wide (and the machine has 32 vector registers), a tile of 2 or 3 vectors instead
+ * covers runs of 7 or 8 positions of one output row, whose taps are adjacent floats: one table lookup and one
+ * address per k step instead of one per position, and a taller tile (7 × 3, 8 × 3, 14 × 2 or 8 × 2 positions ×
+ * vectors). T lives on the heap, so that one pass can gather a vector of positions of one channel from it, apply
+ * the epilogue and store it into NCHW.
  */
 final class ChannelLanesConv {
     private static final VectorSpecies<Float> F = Vectors.F;
@@ -30,8 +34,11 @@ final class ChannelLanesConv {
     private static final int SLOT_PADDED = 6;
     /** Positions per tile for a panel 1, 2 or 3 vectors wide (index: vectors). */
     private static final int[] TILE_ROWS = {0, 8, 6, 4};
-    /** Positions per unit of work: a multiple of every tile's height, so that any split keeps tiles whole. */
-    private static final int BLOCK = 24;
+    /**
+     * Row tiles ({@link #row7x3} and its kin) hold 16 to 28 accumulators: they need the 32 vector registers of
+     * AVX-512 (and of NEON and SVE, untested); with AVX2's 16 they would spill.
+     */
+    private static final boolean ROW_TILES = Vectors.BITS == 512;
     /**
      * The transposition into NCHW and the epilogue, per output, in the tile's multiply-adds: measured ~2 ns per
      * output for the scalar transposition this pass replaced, on MobileNetV2's 7×7 and 14×14 1×1 layers. The
@@ -53,31 +60,69 @@ final class ChannelLanesConv {
             return false;
         }
         long rows = (long) g.batch * g.outSpatial();
-        if ((roundUp(rows, BLOCK) + L) * roundUp(g.outChannels, NR) >= Integer.MAX_VALUE - 16
+        if ((rows + 2 * TILE_ROWS[1] + L) * roundUp(g.outChannels, NR) >= Integer.MAX_VALUE - 16
                 || (long) g.inChannels * ConvGrid.paddedChannel(g) >= Integer.MAX_VALUE) {
             return false;  // T is one float[] indexed by ints, and tap offsets are ints
         }
         double k = (double) g.inChannels * g.kernelSize();
+        long p = g.outSpatial();
+        if (run(g) != 0 && g.outChannels >= 2 * L) {
+            // Row tiles run at the grid's speed or better; the choice is by measurement. ConvProbe (outside the
+            // repository; one layer, one thread, median over 1 s after 1 s of warm-up, 512-bit, Zen 5), grid ->
+            // this path, C -> M at H² (output), µs at batch 1: 3×3 16 -> 32 at 7² 5.8 -> 4.2, 32 -> 32 at 7² 10.6
+            // -> 7.0, 512 -> 512 at 7² 2006 -> 1046, 256 -> 512 stride 2 to 7² 1016 -> 611, 128 -> 128 at 16² 465
+            // -> 373, 64 -> 128 stride 2 to 28² 902 -> 713 (batch 8 alike); but 64 -> 64 at 32² 482 -> 489,
+            // 16 -> 64 at 32² 111 -> 152, 64 -> 64 at 56² 1523 -> 1718, the 7×7 stem to 112² 1309 -> 1998.
+            // 1×1: 256 -> 512 stride 2 to 7² 140 -> 94, 960 -> 160 at 7² 126 -> 90, 384 -> 64 at 14² 76 -> 67,
+            // 128 -> 256 stride 2 to 14² 106 -> 107; but 96 -> 576 at 14² 139 -> 170, 144 -> 32 at 28² 38 -> 47,
+            // 64 -> 128 stride 2 to 28² 106 -> 147.
+            if (g.kernelSize() == 1) {
+                return k >= 128 && g.outChannels >= NR && p <= 256;
+            }
+            return p <= 256 || p < 1024 && k >= 512;
+        }
         // A plain 1×1 layer reads its taps through tile3Strided, faster than this cost model assumes. ConvProbe
         // (outside the repository; one layer, one thread, best over 2 s, 512-bit, Zen 5), grid -> this path, C -> M
         // at H²: 320 -> 1280 at 7² 370 -> 260 µs (batch 8: 3071 -> 1941); 160 -> 960 at 7² 134 -> 109 (b8 1082 ->
         // 871); 576 -> 96 at 14² 123 -> 100 (b8 1004 -> 898); 384 -> 64 at 14² 62 -> 64 (median 76 -> 66); but
         // 96 -> 576 at 14² 135 -> 170, 64 -> 384 at 14² 64 -> 89, 192 -> 32 at 28² 52 -> 78. Hence: at least 128
         // input channels, a whole panel of output channels, and the small maps measured.
-        if (g.isPointwise() && k >= 128 && g.outChannels >= NR && g.outSpatial() <= 256) {
+        if (g.isPointwise() && k >= 128 && g.outChannels >= NR && p <= 256) {
             return true;
         }
-        return k / laneUse(g.outChannels, rows) + TRANSPOSE_MACS < k / ConvGrid.laneUse(g);
+        return k / laneUse(g.outChannels, rows, run(g)) + TRANSPOSE_MACS < k / ConvGrid.laneUse(g);
     }
 
-    /** The fraction of the tiles' multiply-adds that compute outputs, for m channels and {@code rows} positions. */
-    static double laneUse(int m, long rows) {
+    /**
+     * The fraction of the tiles' multiply-adds that compute outputs, for m channels and {@code rows} positions in
+     * runs of {@code run} ({@link #run}).
+     */
+    static double laneUse(int m, long rows, int run) {
         double done = 0;
         for (int c0 = 0; c0 < m; c0 += NR) {
             int vectors = vectors(m - c0);
-            done += (double) vectors * L * roundUp(rows, TILE_ROWS[vectors]);
+            done += (double) vectors * L * roundUp(rows, height(vectors, run));
         }
         return (double) m * rows / done;
+    }
+
+    /**
+     * Positions per run of a row tile for g: 7 or 8 when that divides the output's width (so that no run crosses
+     * an output row, and a run's taps are adjacent floats of the padded, phase-split input), else 0: none.
+     */
+    static int run(ConvGeometry g) {
+        return !ROW_TILES ? 0 : g.outW % 7 == 0 ? 7 : g.outW % 8 == 0 ? 8 : 0;
+    }
+
+    /**
+     * Positions per tile of a panel {@code vectors} wide, given runs of {@code run}: a run for 3 vectors, two runs
+     * of 7 or one of 8 for 2, and the gathering tiles' heights for 1 vector or without runs (run 0).
+     */
+    static int height(int vectors, int run) {
+        if (run == 0 || vectors == 1) {
+            return TILE_ROWS[vectors];
+        }
+        return vectors == 3 || run == 8 ? run : 2 * run;
     }
 
     /** Vectors of a tile over a panel of {@code channels} (of up to NR) channels. */
@@ -110,13 +155,13 @@ final class ChannelLanesConv {
     /**
      * A call's arguments, offset tables, T and task split, reused per calling thread so that a call allocates
      * nothing. Task t computes units [t·units/tasks, (t+1)·units/tasks); a unit is one panel of output channels
-     * over one group of position blocks.
+     * over one group of that panel's tiles.
      */
     private static final class Job implements Parallel.Body {
         private final PaddedPhases layout = new PaddedPhases();
         /** Tap k = (c, kh, kw) of any output position: this many floats after the position's base. */
         private int[] offsets = new int[0];
-        /** Row i of T (output position i of all images, the last repeated up to whole blocks): its base, in bytes. */
+        /** Row i of T (output position i of all images, the last repeated up to whole tiles): its base, in bytes. */
         private long[] bases = new long[0];
         /** T [rows × ldt], on the heap for the gathers. */
         private float[] tArray = new float[0];
@@ -125,8 +170,10 @@ final class ChannelLanesConv {
         /** offsets[p] = p · tapStep for every tap (a 1×1 layer), in bytes; 0 when they are not. */
         private long tapStep;
         private MemorySegment x, pb;
-        private int k, rows, m, panels, blocks, groups, units, tasks;
+        private int k, rows, m, panels, groups, units, tasks;
         private int ldt;
+        /** Positions per run of the row tiles ({@link ChannelLanesConv#run}); 0: none. */
+        private int run;
 
         void run(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep) {
             PaddedPhases l = layout.set(g);
@@ -143,13 +190,14 @@ final class ChannelLanesConv {
             m = g.outChannels;
             long p = g.outSpatial();
             rows = (int) (g.batch * p);
-            blocks = (rows + BLOCK - 1) / BLOCK;
+            run = ChannelLanesConv.run(g);
             panels = (m + NR - 1) / NR;
             ldt = panels * NR;
             fillTables(g, l, p);
             this.pb = pb;
-            // Gathers at the last rows read up to L - 1 rows past them.
-            long tFloats = ((long) blocks * BLOCK + L) * ldt;
+            // A panel's last tile ends less than a tile's height (at most twice 8) past the rows; gathers at the last
+            // rows read up to L - 1 rows past them.
+            long tFloats = ((long) rows + 2 * TILE_ROWS[1] + L) * ldt;
             if (tArray.length < tFloats) {
                 tArray = new float[(int) tFloats];
             }
@@ -157,7 +205,11 @@ final class ChannelLanesConv {
                 rowsApart[j] = j * ldt;
             }
             int want = Parallel.tasksFor((long) rows * m * k, Integer.MAX_VALUE);
-            groups = want <= 1 ? 1 : Math.min(blocks, Math.max(1, (2 * want + panels - 1) / panels));
+            int fewestTiles = rows;
+            for (int q = 0; q < panels; q++) {
+                fewestTiles = Math.min(fewestTiles, tiles(q));
+            }
+            groups = want <= 1 ? 1 : Math.min(fewestTiles, Math.max(1, (2 * want + panels - 1) / panels));
             units = panels * groups;
             tasks = want <= 1 ? 1 : units;
             if (tasks == 1) {
@@ -191,7 +243,7 @@ final class ChannelLanesConv {
                 }
             }
             tapStep *= Float.BYTES;
-            int padded = blocks * BLOCK;
+            int padded = rows + 2 * TILE_ROWS[1];
             if (bases.length < padded) {
                 bases = new long[padded];
             }
@@ -208,10 +260,21 @@ final class ChannelLanesConv {
             int u0 = (int) ((long) units * task / tasks), u1 = (int) ((long) units * (task + 1) / tasks);
             for (int u = u0; u < u1; u++) {
                 int q = u % panels, grp = u / panels;
-                int i0 = (int) ((long) blocks * grp / groups) * BLOCK;
-                int i1 = Math.min(rows, (int) ((long) blocks * (grp + 1) / groups) * BLOCK);
+                int height = height(q), tiles = tiles(q);
+                int i0 = (int) ((long) tiles * grp / groups) * height;
+                int i1 = Math.min(rows, (int) ((long) tiles * (grp + 1) / groups) * height);
                 unit(q, i0, i1);
             }
+        }
+
+        /** Positions per tile of panel q. */
+        private int height(int q) {
+            return ChannelLanesConv.height(vectors(m - q * NR), run);
+        }
+
+        /** Tiles of panel q over all the rows. */
+        private int tiles(int q) {
+            return (rows + height(q) - 1) / height(q);
         }
 
         /**
@@ -220,15 +283,27 @@ final class ChannelLanesConv {
          */
         private void unit(int q, int i0, int i1) {
             int vectors = vectors(m - q * NR);
-            int height = TILE_ROWS[vectors];
+            int height = height(q);
+            boolean rowTiles = run != 0 && vectors > 1;
             long[] at = bases;
+            if (rowTiles && vectors == 2 && run == 7) {
+                // Two runs a tile; with an odd number of runs the last tile's second run lies past the last row,
+                // and repeats the first into T's spare rows rather than read past the input.
+                for (int i = i0; i < i1; i += height) {
+                    row14x2(x, at[i], i + 7 < rows ? at[i + 7] : at[i], offsets, k, pb, (long) q * NR * k * Float.BYTES,
+                            tArray, i * ldt + q * NR, ldt);
+                }
+                return;
+            }
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 long bByte = ((long) q * NR * k + (long) pc * NR) * Float.BYTES;
                 boolean first = pc == 0;
                 for (int i = i0; i < i1; i += height) {
                     int tAt = i * ldt + q * NR;
-                    if (vectors == 3 && tapStep != 0 && at[i + 3] - at[i] == 3 * Float.BYTES) {
+                    if (rowTiles) {
+                        rowTile(vectors, i, pc, kc, bByte, tAt, first);
+                    } else if (vectors == 3 && tapStep != 0 && at[i + 3] - at[i] == 3 * Float.BYTES) {
                         tile3Strided(x, at[i] + pc * tapStep, tapStep, kc, pb, bByte, tArray, tAt, ldt, first);
                     } else if (vectors == 3) {
                         tile3(x, at[i], at[i + 1], at[i + 2], at[i + 3], offsets, pc, kc, pb, bByte, tArray, tAt, ldt,
@@ -241,6 +316,18 @@ final class ChannelLanesConv {
                                 offsets, pc, kc, pb, bByte, tArray, tAt, ldt, first);
                     }
                 }
+            }
+        }
+
+        /** The row tile for positions [i, i + its height) of a panel 3 vectors wide, or 2 with runs of 8. */
+        private void rowTile(int vectors, int i, int pc, int kc, long bByte, int tAt, boolean first) {
+            long a = bases[i];
+            if (vectors == 3 && run == 7) {
+                row7x3(x, a, offsets, pc, kc, pb, bByte, tArray, tAt, ldt, first);
+            } else if (vectors == 3) {
+                row8x3(x, a, offsets, pc, kc, pb, bByte, tArray, tAt, ldt, first);
+            } else {
+                row8x2(x, a, offsets, pc, kc, pb, bByte, tArray, tAt, ldt, first);
             }
         }
 
@@ -494,6 +581,328 @@ final class ChannelLanesConv {
         c6.intoArray(t, t6);
         c7.intoArray(t, t7);
     }
+
+    /** A run of 7 positions of one output row × 3 vectors of channels: their taps are adjacent floats. */
+    private static void row7x3(MemorySegment x, long a0, int[] off, int k0, int kc, MemorySegment b,
+            long bByte, float[] t, int tAt, int ld, boolean first) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32,
+                c40, c41, c42, c50, c51, c52, c60, c61, c62;
+        if (first) {
+            c00 = FloatVector.zero(F);
+            c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
+            c30 = c00; c31 = c00; c32 = c00; c40 = c00; c41 = c00; c42 = c00; c50 = c00; c51 = c00;
+            c52 = c00; c60 = c00; c61 = c00; c62 = c00;
+        } else {
+            c00 = FloatVector.fromArray(F, t, tAt);
+            c01 = FloatVector.fromArray(F, t, tAt + L);
+            c02 = FloatVector.fromArray(F, t, tAt + 2 * L);
+            c10 = FloatVector.fromArray(F, t, tAt + ld);
+            c11 = FloatVector.fromArray(F, t, tAt + ld + L);
+            c12 = FloatVector.fromArray(F, t, tAt + ld + 2 * L);
+            c20 = FloatVector.fromArray(F, t, tAt + 2 * ld);
+            c21 = FloatVector.fromArray(F, t, tAt + 2 * ld + L);
+            c22 = FloatVector.fromArray(F, t, tAt + 2 * ld + 2 * L);
+            c30 = FloatVector.fromArray(F, t, tAt + 3 * ld);
+            c31 = FloatVector.fromArray(F, t, tAt + 3 * ld + L);
+            c32 = FloatVector.fromArray(F, t, tAt + 3 * ld + 2 * L);
+            c40 = FloatVector.fromArray(F, t, tAt + 4 * ld);
+            c41 = FloatVector.fromArray(F, t, tAt + 4 * ld + L);
+            c42 = FloatVector.fromArray(F, t, tAt + 4 * ld + 2 * L);
+            c50 = FloatVector.fromArray(F, t, tAt + 5 * ld);
+            c51 = FloatVector.fromArray(F, t, tAt + 5 * ld + L);
+            c52 = FloatVector.fromArray(F, t, tAt + 5 * ld + 2 * L);
+            c60 = FloatVector.fromArray(F, t, tAt + 6 * ld);
+            c61 = FloatVector.fromArray(F, t, tAt + 6 * ld + L);
+            c62 = FloatVector.fromArray(F, t, tAt + 6 * ld + 2 * L);
+        }
+        long bp = bByte;
+        for (int p = k0, end = k0 + kc; p < end; p++, bp += (long) NR * Float.BYTES) {
+            long o = (long) off[p] << 2;
+            long o0 = a0 + o;
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector v;
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 0));
+            c00 = b0.fma(v, c00); c01 = b1.fma(v, c01); c02 = b2.fma(v, c02);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 4));
+            c10 = b0.fma(v, c10); c11 = b1.fma(v, c11); c12 = b2.fma(v, c12);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 8));
+            c20 = b0.fma(v, c20); c21 = b1.fma(v, c21); c22 = b2.fma(v, c22);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 12));
+            c30 = b0.fma(v, c30); c31 = b1.fma(v, c31); c32 = b2.fma(v, c32);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 16));
+            c40 = b0.fma(v, c40); c41 = b1.fma(v, c41); c42 = b2.fma(v, c42);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 20));
+            c50 = b0.fma(v, c50); c51 = b1.fma(v, c51); c52 = b2.fma(v, c52);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 24));
+            c60 = b0.fma(v, c60); c61 = b1.fma(v, c61); c62 = b2.fma(v, c62);
+        }
+        c00.intoArray(t, tAt);
+        c01.intoArray(t, tAt + L);
+        c02.intoArray(t, tAt + 2 * L);
+        c10.intoArray(t, tAt + ld);
+        c11.intoArray(t, tAt + ld + L);
+        c12.intoArray(t, tAt + ld + 2 * L);
+        c20.intoArray(t, tAt + 2 * ld);
+        c21.intoArray(t, tAt + 2 * ld + L);
+        c22.intoArray(t, tAt + 2 * ld + 2 * L);
+        c30.intoArray(t, tAt + 3 * ld);
+        c31.intoArray(t, tAt + 3 * ld + L);
+        c32.intoArray(t, tAt + 3 * ld + 2 * L);
+        c40.intoArray(t, tAt + 4 * ld);
+        c41.intoArray(t, tAt + 4 * ld + L);
+        c42.intoArray(t, tAt + 4 * ld + 2 * L);
+        c50.intoArray(t, tAt + 5 * ld);
+        c51.intoArray(t, tAt + 5 * ld + L);
+        c52.intoArray(t, tAt + 5 * ld + 2 * L);
+        c60.intoArray(t, tAt + 6 * ld);
+        c61.intoArray(t, tAt + 6 * ld + L);
+        c62.intoArray(t, tAt + 6 * ld + 2 * L);
+    }
+
+    /** {@link #row7x3} for rows of a multiple of 8 positions: 8 × 3 vectors. */
+    private static void row8x3(MemorySegment x, long a0, int[] off, int k0, int kc, MemorySegment b,
+            long bByte, float[] t, int tAt, int ld, boolean first) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32,
+                c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+        if (first) {
+            c00 = FloatVector.zero(F);
+            c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
+            c30 = c00; c31 = c00; c32 = c00; c40 = c00; c41 = c00; c42 = c00; c50 = c00; c51 = c00;
+            c52 = c00; c60 = c00; c61 = c00; c62 = c00; c70 = c00; c71 = c00; c72 = c00;
+        } else {
+            c00 = FloatVector.fromArray(F, t, tAt);
+            c01 = FloatVector.fromArray(F, t, tAt + L);
+            c02 = FloatVector.fromArray(F, t, tAt + 2 * L);
+            c10 = FloatVector.fromArray(F, t, tAt + ld);
+            c11 = FloatVector.fromArray(F, t, tAt + ld + L);
+            c12 = FloatVector.fromArray(F, t, tAt + ld + 2 * L);
+            c20 = FloatVector.fromArray(F, t, tAt + 2 * ld);
+            c21 = FloatVector.fromArray(F, t, tAt + 2 * ld + L);
+            c22 = FloatVector.fromArray(F, t, tAt + 2 * ld + 2 * L);
+            c30 = FloatVector.fromArray(F, t, tAt + 3 * ld);
+            c31 = FloatVector.fromArray(F, t, tAt + 3 * ld + L);
+            c32 = FloatVector.fromArray(F, t, tAt + 3 * ld + 2 * L);
+            c40 = FloatVector.fromArray(F, t, tAt + 4 * ld);
+            c41 = FloatVector.fromArray(F, t, tAt + 4 * ld + L);
+            c42 = FloatVector.fromArray(F, t, tAt + 4 * ld + 2 * L);
+            c50 = FloatVector.fromArray(F, t, tAt + 5 * ld);
+            c51 = FloatVector.fromArray(F, t, tAt + 5 * ld + L);
+            c52 = FloatVector.fromArray(F, t, tAt + 5 * ld + 2 * L);
+            c60 = FloatVector.fromArray(F, t, tAt + 6 * ld);
+            c61 = FloatVector.fromArray(F, t, tAt + 6 * ld + L);
+            c62 = FloatVector.fromArray(F, t, tAt + 6 * ld + 2 * L);
+            c70 = FloatVector.fromArray(F, t, tAt + 7 * ld);
+            c71 = FloatVector.fromArray(F, t, tAt + 7 * ld + L);
+            c72 = FloatVector.fromArray(F, t, tAt + 7 * ld + 2 * L);
+        }
+        long bp = bByte;
+        for (int p = k0, end = k0 + kc; p < end; p++, bp += (long) NR * Float.BYTES) {
+            long o = (long) off[p] << 2;
+            long o0 = a0 + o;
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector v;
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 0));
+            c00 = b0.fma(v, c00); c01 = b1.fma(v, c01); c02 = b2.fma(v, c02);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 4));
+            c10 = b0.fma(v, c10); c11 = b1.fma(v, c11); c12 = b2.fma(v, c12);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 8));
+            c20 = b0.fma(v, c20); c21 = b1.fma(v, c21); c22 = b2.fma(v, c22);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 12));
+            c30 = b0.fma(v, c30); c31 = b1.fma(v, c31); c32 = b2.fma(v, c32);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 16));
+            c40 = b0.fma(v, c40); c41 = b1.fma(v, c41); c42 = b2.fma(v, c42);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 20));
+            c50 = b0.fma(v, c50); c51 = b1.fma(v, c51); c52 = b2.fma(v, c52);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 24));
+            c60 = b0.fma(v, c60); c61 = b1.fma(v, c61); c62 = b2.fma(v, c62);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 28));
+            c70 = b0.fma(v, c70); c71 = b1.fma(v, c71); c72 = b2.fma(v, c72);
+        }
+        c00.intoArray(t, tAt);
+        c01.intoArray(t, tAt + L);
+        c02.intoArray(t, tAt + 2 * L);
+        c10.intoArray(t, tAt + ld);
+        c11.intoArray(t, tAt + ld + L);
+        c12.intoArray(t, tAt + ld + 2 * L);
+        c20.intoArray(t, tAt + 2 * ld);
+        c21.intoArray(t, tAt + 2 * ld + L);
+        c22.intoArray(t, tAt + 2 * ld + 2 * L);
+        c30.intoArray(t, tAt + 3 * ld);
+        c31.intoArray(t, tAt + 3 * ld + L);
+        c32.intoArray(t, tAt + 3 * ld + 2 * L);
+        c40.intoArray(t, tAt + 4 * ld);
+        c41.intoArray(t, tAt + 4 * ld + L);
+        c42.intoArray(t, tAt + 4 * ld + 2 * L);
+        c50.intoArray(t, tAt + 5 * ld);
+        c51.intoArray(t, tAt + 5 * ld + L);
+        c52.intoArray(t, tAt + 5 * ld + 2 * L);
+        c60.intoArray(t, tAt + 6 * ld);
+        c61.intoArray(t, tAt + 6 * ld + L);
+        c62.intoArray(t, tAt + 6 * ld + 2 * L);
+        c70.intoArray(t, tAt + 7 * ld);
+        c71.intoArray(t, tAt + 7 * ld + L);
+        c72.intoArray(t, tAt + 7 * ld + 2 * L);
+    }
+
+    /**
+     * Two runs of 7 positions (each within one output row, at {@code a0} and {@code a1}) × 2 vectors, over all k
+     * taps at once: T is only written. Loading 28 accumulators as well made the method too big for C1 ("out of
+     * virtual registers"), which left it on the Vector API's allocating fallback.
+     */
+    private static void row14x2(MemorySegment x, long a0, long a1, int[] off, int k, MemorySegment b, long bByte,
+            float[] t, int tAt, int ld) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c000, c001, c010, c011, c020, c021, c030, c031, c040, c041, c050, c051,
+                c060, c061, c070, c071, c080, c081, c090, c091, c100, c101, c110, c111,
+                c120, c121, c130, c131;
+        c000 = FloatVector.zero(F);
+        c001 = c000; c010 = c000; c011 = c000; c020 = c000; c021 = c000; c030 = c000; c031 = c000; c040 = c000;
+        c041 = c000; c050 = c000; c051 = c000; c060 = c000; c061 = c000; c070 = c000; c071 = c000; c080 = c000;
+        c081 = c000; c090 = c000; c091 = c000; c100 = c000; c101 = c000; c110 = c000; c111 = c000; c120 = c000;
+        c121 = c000; c130 = c000; c131 = c000;
+        long bp = bByte;
+        for (int p = 0; p < k; p++, bp += (long) NR * Float.BYTES) {
+            long o = (long) off[p] << 2;
+            long o0 = a0 + o;
+            long o1 = a1 + o;
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector v;
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 0));
+            c000 = b0.fma(v, c000); c001 = b1.fma(v, c001);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 4));
+            c010 = b0.fma(v, c010); c011 = b1.fma(v, c011);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 8));
+            c020 = b0.fma(v, c020); c021 = b1.fma(v, c021);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 12));
+            c030 = b0.fma(v, c030); c031 = b1.fma(v, c031);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 16));
+            c040 = b0.fma(v, c040); c041 = b1.fma(v, c041);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 20));
+            c050 = b0.fma(v, c050); c051 = b1.fma(v, c051);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 24));
+            c060 = b0.fma(v, c060); c061 = b1.fma(v, c061);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 0));
+            c070 = b0.fma(v, c070); c071 = b1.fma(v, c071);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 4));
+            c080 = b0.fma(v, c080); c081 = b1.fma(v, c081);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 8));
+            c090 = b0.fma(v, c090); c091 = b1.fma(v, c091);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 12));
+            c100 = b0.fma(v, c100); c101 = b1.fma(v, c101);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 16));
+            c110 = b0.fma(v, c110); c111 = b1.fma(v, c111);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 20));
+            c120 = b0.fma(v, c120); c121 = b1.fma(v, c121);
+            v = FloatVector.broadcast(F, x.get(FL, o1 + 24));
+            c130 = b0.fma(v, c130); c131 = b1.fma(v, c131);
+        }
+        c000.intoArray(t, tAt);
+        c001.intoArray(t, tAt + L);
+        c010.intoArray(t, tAt + ld);
+        c011.intoArray(t, tAt + ld + L);
+        c020.intoArray(t, tAt + 2 * ld);
+        c021.intoArray(t, tAt + 2 * ld + L);
+        c030.intoArray(t, tAt + 3 * ld);
+        c031.intoArray(t, tAt + 3 * ld + L);
+        c040.intoArray(t, tAt + 4 * ld);
+        c041.intoArray(t, tAt + 4 * ld + L);
+        c050.intoArray(t, tAt + 5 * ld);
+        c051.intoArray(t, tAt + 5 * ld + L);
+        c060.intoArray(t, tAt + 6 * ld);
+        c061.intoArray(t, tAt + 6 * ld + L);
+        c070.intoArray(t, tAt + 7 * ld);
+        c071.intoArray(t, tAt + 7 * ld + L);
+        c080.intoArray(t, tAt + 8 * ld);
+        c081.intoArray(t, tAt + 8 * ld + L);
+        c090.intoArray(t, tAt + 9 * ld);
+        c091.intoArray(t, tAt + 9 * ld + L);
+        c100.intoArray(t, tAt + 10 * ld);
+        c101.intoArray(t, tAt + 10 * ld + L);
+        c110.intoArray(t, tAt + 11 * ld);
+        c111.intoArray(t, tAt + 11 * ld + L);
+        c120.intoArray(t, tAt + 12 * ld);
+        c121.intoArray(t, tAt + 12 * ld + L);
+        c130.intoArray(t, tAt + 13 * ld);
+        c131.intoArray(t, tAt + 13 * ld + L);
+    }
+
+    /** {@link #row7x3} for a panel of 2 vectors and rows of a multiple of 8 positions: 8 × 2 vectors. */
+    private static void row8x2(MemorySegment x, long a0, int[] off, int k0, int kc, MemorySegment b,
+            long bByte, float[] t, int tAt, int ld, boolean first) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51,
+                c60, c61, c70, c71;
+        if (first) {
+            c00 = FloatVector.zero(F);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00;
+            c41 = c00; c50 = c00; c51 = c00; c60 = c00; c61 = c00; c70 = c00; c71 = c00;
+        } else {
+            c00 = FloatVector.fromArray(F, t, tAt);
+            c01 = FloatVector.fromArray(F, t, tAt + L);
+            c10 = FloatVector.fromArray(F, t, tAt + ld);
+            c11 = FloatVector.fromArray(F, t, tAt + ld + L);
+            c20 = FloatVector.fromArray(F, t, tAt + 2 * ld);
+            c21 = FloatVector.fromArray(F, t, tAt + 2 * ld + L);
+            c30 = FloatVector.fromArray(F, t, tAt + 3 * ld);
+            c31 = FloatVector.fromArray(F, t, tAt + 3 * ld + L);
+            c40 = FloatVector.fromArray(F, t, tAt + 4 * ld);
+            c41 = FloatVector.fromArray(F, t, tAt + 4 * ld + L);
+            c50 = FloatVector.fromArray(F, t, tAt + 5 * ld);
+            c51 = FloatVector.fromArray(F, t, tAt + 5 * ld + L);
+            c60 = FloatVector.fromArray(F, t, tAt + 6 * ld);
+            c61 = FloatVector.fromArray(F, t, tAt + 6 * ld + L);
+            c70 = FloatVector.fromArray(F, t, tAt + 7 * ld);
+            c71 = FloatVector.fromArray(F, t, tAt + 7 * ld + L);
+        }
+        long bp = bByte;
+        for (int p = k0, end = k0 + kc; p < end; p++, bp += (long) NR * Float.BYTES) {
+            long o = (long) off[p] << 2;
+            long o0 = a0 + o;
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector v;
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 0));
+            c00 = b0.fma(v, c00); c01 = b1.fma(v, c01);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 4));
+            c10 = b0.fma(v, c10); c11 = b1.fma(v, c11);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 8));
+            c20 = b0.fma(v, c20); c21 = b1.fma(v, c21);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 12));
+            c30 = b0.fma(v, c30); c31 = b1.fma(v, c31);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 16));
+            c40 = b0.fma(v, c40); c41 = b1.fma(v, c41);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 20));
+            c50 = b0.fma(v, c50); c51 = b1.fma(v, c51);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 24));
+            c60 = b0.fma(v, c60); c61 = b1.fma(v, c61);
+            v = FloatVector.broadcast(F, x.get(FL, o0 + 28));
+            c70 = b0.fma(v, c70); c71 = b1.fma(v, c71);
+        }
+        c00.intoArray(t, tAt);
+        c01.intoArray(t, tAt + L);
+        c10.intoArray(t, tAt + ld);
+        c11.intoArray(t, tAt + ld + L);
+        c20.intoArray(t, tAt + 2 * ld);
+        c21.intoArray(t, tAt + 2 * ld + L);
+        c30.intoArray(t, tAt + 3 * ld);
+        c31.intoArray(t, tAt + 3 * ld + L);
+        c40.intoArray(t, tAt + 4 * ld);
+        c41.intoArray(t, tAt + 4 * ld + L);
+        c50.intoArray(t, tAt + 5 * ld);
+        c51.intoArray(t, tAt + 5 * ld + L);
+        c60.intoArray(t, tAt + 6 * ld);
+        c61.intoArray(t, tAt + 6 * ld + L);
+        c70.intoArray(t, tAt + 7 * ld);
+        c71.intoArray(t, tAt + 7 * ld + L);
+    }
+
 
     private static long roundUp(long n, long to) {
         return (n + to - 1) / to * to;

@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.helu4j.kernel.ConvTest.Case;
 import org.helu4j.kernel.ref.ConvRef;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** {@link ChannelLanesConv} (output channels along the lanes) against {@link ConvRef}, and when {@link Conv} takes it. */
@@ -22,8 +23,8 @@ class ChannelLanesConvTest {
     /**
      * Small maps: 'same' 3×3, strided 3×3 and 1×1 (through the padded, phase-split copy), a plain 1×1 (read
      * straight from the input), dilation and uneven padding; output channels that fill no whole panel (so tiles 1,
-     * 2 and 3 vectors wide), positions that fill no whole tile, a batch; every epilogue (bias or none, residual or none, ReLU, Clip); 1 and 2
-     * threads.
+     * 2 and 3 vectors wide), positions that fill no whole tile, rows of 7 and 8 positions (row tiles), a batch;
+     * every epilogue (bias or none, residual or none, ReLU, Clip); 1 and 2 threads.
      */
     @Test
     void matchesTheReference() {
@@ -38,6 +39,11 @@ class ChannelLanesConvTest {
             new Case(1, 16, 2 * Vectors.LANES, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
             new Case(3, 8, Vectors.LANES, 1, a(6, 5), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), false, false, false),
             new Case(2, 12, NR + 2 * Vectors.LANES - 3, 1, a(5, 5), a(1, 1), a(1, 1), a(1, 1), a(0, 0), a(0, 0), true, false, false),
+            // Row tiles (512-bit): runs of 8 in panels 3 and 2 vectors wide; runs of 7 two to a tile, over three
+            // images (tiles that cross from one image into the next, and an odd number of runs).
+            new Case(2, 20, NR + 2 * Vectors.LANES, 1, a(8, 8), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
+            new Case(1, 12, 2 * Vectors.LANES - 5, 1, a(32, 32), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), false, false, false),
+            new Case(3, 10, 2 * Vectors.LANES, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, false, false),
         };
         try (Arena arena = Arena.ofShared()) {
             for (Case tc : cases) {
@@ -96,6 +102,23 @@ class ChannelLanesConvTest {
         assertEquals(false, lanes(new Case(1, 64, 64, 1, a(56, 56), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(false, lanes(new Case(1, 8, 8, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(false, lanes(new Case(1, 64, 64, 2, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+    }
+
+    /**
+     * With row tiles (512-bit), also fashion-cnn's 7×7 layers (16 → 32, 32 → 32), a strided 3×3 onto 28×28 with a
+     * long k, and a strided 1×1 into 7×7; not a 3×3 onto 32×32 or larger, nor 16 output channels (one vector: no
+     * row tile).
+     */
+    @Test
+    void rowTilesWidenTheChoice() {
+        Assumptions.assumeTrue(Vectors.BITS == 512, "row tiles are for 512-bit vectors");
+        Gemm.Epilogue ep = Gemm.Epilogue.NONE;
+        assertEquals(true, lanes(new Case(1, 16, 32, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(true, lanes(new Case(1, 32, 32, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(true, lanes(new Case(1, 64, 128, 1, a(56, 56), a(3, 3), a(2, 2), a(1, 1), a(1, 1), a(1, 1), true, false, false), ep));
+        assertEquals(true, lanes(new Case(1, 256, 512, 1, a(14, 14), a(1, 1), a(2, 2), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
+        assertEquals(false, lanes(new Case(1, 64, 64, 1, a(32, 32), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+        assertEquals(false, lanes(new Case(1, 16, 16, 1, a(14, 14), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
     }
 
     private static boolean lanes(Case tc, Gemm.Epilogue ep) {
