@@ -154,10 +154,12 @@ final class ChannelLanesConv {
 
     /**
      * A call's arguments, offset tables, T and task split, reused per calling thread so that a call allocates
-     * nothing. Task t computes units [t·units/tasks, (t+1)·units/tasks); a unit is one panel of output channels
-     * over one group of that panel's tiles.
+     * nothing. On several threads a call has three parallel phases: the padded copy (tasks: runs of input planes),
+     * the tiles (task t: unit t, one panel of output channels over one group of that panel's tiles; a panel's
+     * groups are adjacent, so that threads share its weights in cache) and the transposition (runs of channels).
      */
     private static final class Job implements Parallel.Body {
+        private static final int COPY = 0, TILES = 1, TRANSPOSE = 2;
         private final PaddedPhases layout = new PaddedPhases();
         /** Tap k = (c, kh, kw) of any output position: this many floats after the position's base. */
         private int[] offsets = new int[0];
@@ -169,23 +171,21 @@ final class ChannelLanesConv {
         private final int[] rowsApart = new int[L];
         /** offsets[p] = p · tapStep for every tap (a 1×1 layer), in bytes; 0 when they are not. */
         private long tapStep;
-        private MemorySegment x, pb;
-        private int k, rows, m, panels, groups, units, tasks;
+        private MemorySegment x, pb, in, out;
+        private ConvGeometry g;
+        /** The epilogue the transposition applies. */
+        private Epilogue epT;
+        private int phase, parts;
+        private int k, rows, m, panels, groups, units;
         private int ldt;
         /** Positions per run of the row tiles ({@link ChannelLanesConv#run}); 0: none. */
         private int run;
 
         void run(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep) {
             PaddedPhases l = layout.set(g);
-            long planes = (long) g.batch * g.inChannels;
-            boolean direct = g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0 && l.ph == g.inH
-                    && l.pw == g.inW;
-            if (direct) {
-                x = in;  // no padding and unit strides: the padded layout is the input itself
-            } else {
-                x = Scratch.get(SLOT_PADDED, Math.max(1, planes * l.channel) * Float.BYTES);
-                l.copy(x, in, g, 0, planes, 0);
-            }
+            this.out = out;
+            this.in = in;
+            this.g = g;
             k = g.inChannels * g.kernelSize();
             m = g.outChannels;
             long p = g.outSpatial();
@@ -205,30 +205,46 @@ final class ChannelLanesConv {
                 rowsApart[j] = j * ldt;
             }
             int want = Parallel.tasksFor((long) rows * m * k, Integer.MAX_VALUE);
+            long planes = (long) g.batch * g.inChannels;
+            boolean direct = g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0 && l.ph == g.inH
+                    && l.pw == g.inW;
+            if (direct) {
+                x = in;  // no padding and unit strides: the padded layout is the input itself
+            } else {
+                x = Scratch.get(SLOT_PADDED, Math.max(1, planes * l.channel) * Float.BYTES);
+                inPhases(COPY, (int) Math.min(want, planes));
+            }
             int fewestTiles = rows;
             for (int q = 0; q < panels; q++) {
                 fewestTiles = Math.min(fewestTiles, tiles(q));
             }
-            groups = want <= 1 ? 1 : Math.min(fewestTiles, Math.max(1, (2 * want + panels - 1) / panels));
+            groups = want <= 1 ? 1 : Math.min(fewestTiles, Math.max(1, (4 * want + panels - 1) / panels));
             units = panels * groups;
-            tasks = want <= 1 ? 1 : units;
-            if (tasks == 1) {
-                run(0);
-            } else {
-                Parallel.forEach(tasks, this);
-            }
-            if (ConvGrid.inTile(ep)) {
-                transpose(out, g, p, ep);
-            } else {
-                transpose(out, g, p, Epilogue.NONE);
+            inPhases(TILES, want <= 1 ? 1 : units);
+            epT = ConvGrid.inTile(ep) ? ep : Epilogue.NONE;
+            inPhases(TRANSPOSE, Math.min(want, m));
+            if (epT != ep) {
                 for (int b = 0; b < g.batch; b++) {
                     Gemm.finish(out, (long) b * m * p, p, 0, 0, m, (int) p, ep);
                 }
             }
         }
 
+        /** Runs phase {@code ph} as {@code n} tasks. */
+        private void inPhases(int ph, int n) {
+            phase = ph;
+            parts = n;
+            if (n <= 1) {
+                run(0);
+            } else {
+                Parallel.forEach(n, this);
+            }
+        }
+
         void release() {
-            x = pb = null;
+            x = pb = in = out = null;
+            g = null;
+            epT = null;
         }
 
         private void fillTables(ConvGeometry g, PaddedPhases l, long p) {
@@ -257,13 +273,23 @@ final class ChannelLanesConv {
 
         @Override
         public void run(int task) {
-            int u0 = (int) ((long) units * task / tasks), u1 = (int) ((long) units * (task + 1) / tasks);
-            for (int u = u0; u < u1; u++) {
-                int q = u % panels, grp = u / panels;
-                int height = height(q), tiles = tiles(q);
-                int i0 = (int) ((long) tiles * grp / groups) * height;
-                int i1 = Math.min(rows, (int) ((long) tiles * (grp + 1) / groups) * height);
-                unit(q, i0, i1);
+            if (phase == COPY) {
+                long planes = (long) g.batch * g.inChannels, plane = (long) g.inH * g.inW;
+                PaddedPhases l = layout;
+                for (long c = planes * task / parts, end = planes * (task + 1) / parts; c < end; c++) {
+                    l.copyChannel(x, c * l.channel, in, c * plane, g, false);
+                }
+            } else if (phase == TRANSPOSE) {
+                transpose((int) ((long) m * task / parts), (int) ((long) m * (task + 1) / parts));
+            } else {
+                int u0 = (int) ((long) units * task / parts), u1 = (int) ((long) units * (task + 1) / parts);
+                for (int u = u0; u < u1; u++) {
+                    int q = u / groups, grp = u % groups;
+                    int height = height(q), tiles = tiles(q);
+                    int i0 = (int) ((long) tiles * grp / groups) * height;
+                    int i1 = Math.min(rows, (int) ((long) tiles * (grp + 1) / groups) * height);
+                    unit(q, i0, i1);
+                }
             }
         }
 
@@ -332,18 +358,20 @@ final class ChannelLanesConv {
         }
 
         /**
-         * out[b, c, i] = ep(T[b·P + i, c]), a vector of positions at a time gathered from T's rows; {@code ep} is
-         * one the tile could apply ({@link ConvGrid#inTile}): a bias per channel, a residual laid out like out,
-         * then a clamp.
+         * out[b, c, i] = epT(T[b·P + i, c]) for channels [c0, c1), a vector of positions at a time gathered from T's
+         * rows; epT is one the tile could apply ({@link ConvGrid#inTile}): a bias per channel, a residual laid out
+         * like out, then a clamp.
          */
-        private void transpose(MemorySegment out, ConvGeometry g, long p, Epilogue ep) {
+        private void transpose(int c0, int c1) {
+            Epilogue ep = epT;
+            long p = g.outSpatial();
             MemorySegment bias = ep.bias(), res = ep.residual();
             boolean clamp = ep.act() != Gemm.Act.NONE;
             FloatVector lo = FloatVector.broadcast(F, ep.clampLow()), hi = FloatVector.broadcast(F, ep.clampHigh());
             long outBytes = out.byteSize();
             int whole = (int) (p / L * L);
             for (int b = 0; b < g.batch; b++) {
-                for (int c = 0; c < m; c++) {
+                for (int c = c0; c < c1; c++) {
                     float add = bias == null ? 0f : bias.getAtIndex(FL, ep.biasOff() + c * ep.biasRowStride());
                     long o = ((long) b * m + c) * p * Float.BYTES;
                     int t = b * (int) p * ldt + c;
