@@ -145,6 +145,28 @@ final class PaddedPhases {
     }
 
     /**
+     * {@link #phase} without a W stride, for rows of up to two vectors: a load and a masked store each, where a copy
+     * call per row cost more than the row (ConvProbe, outside the repository, 16 -> 32 3×3 at 7×7, batch 8: the
+     * copy was 15% of the call). Its own method: in {@link #phase} it made that too big for C1.
+     */
+    private void narrowRows(MemorySegment padded, long to, MemorySegment in, long src, ConvGeometry g, int r0,
+            int rows, int width) {
+        VectorMask<Float> head = F.indexInRange(0, width), tail = F.indexInRange(L, width);
+        long vb = (long) L * Float.BYTES, inBytes = in.byteSize(), loads = width > L ? 2 * vb : vb;
+        for (int r = r0; r < rows; r += g.strideH, to += qw) {
+            long from = (src + (long) r * g.inW) * Float.BYTES, at = to * Float.BYTES;
+            if (from + loads <= inBytes) {
+                FloatVector.fromMemorySegment(F, in, from, NO).intoMemorySegment(padded, at, NO, head);
+                if (width > L) {
+                    FloatVector.fromMemorySegment(F, in, from + vb, NO).intoMemorySegment(padded, at + vb, NO, tail);
+                }
+            } else {
+                MemorySegment.copy(in, from, padded, at, (long) width * Float.BYTES);
+            }
+        }
+    }
+
+    /**
      * Phase plane (fy, fx) of one channel from the input plane at {@code src}: the input rows of row phase fy, in
      * order. With a W stride each vector of a row is compressed to its phase-fx lanes and stored whole: the zeros
      * compress leaves above them land on later columns or rows of this plane, which are written after, or on
@@ -157,6 +179,10 @@ final class PaddedPhases {
         int r0 = Math.floorMod(fy - g.padH, g.strideH);  // the first input row of row phase fy
         int x0 = Math.floorMod(fx - g.padW, s);          // the first input column of column phase fx
         long to = plane + (long) (r0 + g.padH) / g.strideH * qw + (x0 + g.padW) / s;
+        if (s == 1 && width <= 2 * L) {
+            narrowRows(padded, to, in, src, g, r0, rows, width);
+            return;
+        }
         if (s == 1) {
             for (int r = r0; r < rows; r += g.strideH, to += qw) {
                 MemorySegment.copy(in, (src + (long) r * g.inW) * Float.BYTES, padded, to * Float.BYTES,
