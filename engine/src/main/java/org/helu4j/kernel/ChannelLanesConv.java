@@ -142,12 +142,35 @@ final class ChannelLanesConv {
 
     /** out = epilogue(conv(in, w)) with w {@link #packWeights packed} in {@code pb}; NCHW, one group. */
     static void conv(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep) {
+        conv(out, in, pb, g, ep, null);
+    }
+
+    /**
+     * {@link #conv(MemorySegment, MemorySegment, MemorySegment, ConvGeometry, Epilogue)} followed by the max pool
+     * {@code pool} ({@link #pools}; null for none), into out in the pool's output layout: taken over T's rows,
+     * vectors of channels, before the epilogue, which is monotonic and the same for a whole channel.
+     */
+    static void conv(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep,
+            ConvGeometry pool) {
         Job job = JOBS.get();
         try {
-            job.run(out, in, pb, g, ep);
+            job.run(out, in, pb, g, ep, pool);
         } finally {
             job.release();
         }
+    }
+
+    /**
+     * True when {@link #conv} can take {@code pool}, a max pool without padding over g's output: an epilogue of a
+     * bias per channel and at most a clamp (so that the pool may come first), and whole windows.
+     */
+    static boolean pools(ConvGeometry g, ConvGeometry pool, Epilogue ep) {
+        return ConvGrid.inTile(ep) && ep.residual() == null && pool.kD == 1 && pool.inD == 1 && pool.outD == 1
+                && pool.inH == g.outH && pool.inW == g.outW && pool.batch == g.batch
+                && pool.inChannels == g.outChannels && pool.padH == 0 && pool.padW == 0 && pool.dilH == 1
+                && pool.dilW == 1 && pool.outH > 0 && pool.outW > 0
+                && (long) (pool.outH - 1) * pool.strideH + pool.kH <= g.outH
+                && (long) (pool.outW - 1) * pool.strideW + pool.kW <= g.outW;
     }
 
     private static final ThreadLocal<Job> JOBS = ThreadLocal.withInitial(Job::new);
@@ -167,6 +190,10 @@ final class ChannelLanesConv {
         private long[] bases = new long[0];
         /** T [rows × ldt], on the heap for the gathers. */
         private float[] tArray = new float[0];
+        /** The pooled T, when a pool is fused: [batch · pooled positions × ldt]. */
+        private float[] pooled = new float[0];
+        /** The fused max pool, or null. */
+        private ConvGeometry pool;
         /** Lane j of a gather of T: row j, i.e. {@code j · ldt}. */
         private final int[] rowsApart = new int[L];
         /** offsets[p] = p · tapStep for every tap (a 1×1 layer), in bytes; 0 when they are not. */
@@ -181,8 +208,10 @@ final class ChannelLanesConv {
         /** Positions per run of the row tiles ({@link ChannelLanesConv#run}); 0: none. */
         private int run;
 
-        void run(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep) {
+        void run(MemorySegment out, MemorySegment in, MemorySegment pb, ConvGeometry g, Epilogue ep,
+                ConvGeometry pool) {
             PaddedPhases l = layout.set(g);
+            this.pool = pool;
             this.out = out;
             this.in = in;
             this.g = g;
@@ -222,6 +251,9 @@ final class ChannelLanesConv {
             units = panels * groups;
             inPhases(TILES, want <= 1 ? 1 : units);
             epT = ConvGrid.inTile(ep) ? ep : Epilogue.NONE;
+            if (pool != null) {
+                maxPool(pool);
+            }
             inPhases(TRANSPOSE, Math.min(want, m));
             if (epT != ep) {
                 for (int b = 0; b < g.batch; b++) {
@@ -243,7 +275,7 @@ final class ChannelLanesConv {
 
         void release() {
             x = pb = in = out = null;
-            g = null;
+            g = pool = null;
             epT = null;
         }
 
@@ -280,7 +312,8 @@ final class ChannelLanesConv {
                     l.copyChannel(x, c * l.channel, in, c * plane, g, false);
                 }
             } else if (phase == TRANSPOSE) {
-                transpose((int) ((long) m * task / parts), (int) ((long) m * (task + 1) / parts));
+                transpose(pool == null ? tArray : pooled, pool == null ? g.outSpatial() : pool.outSpatial(),
+                        (int) ((long) m * task / parts), (int) ((long) m * (task + 1) / parts));
             } else {
                 int u0 = (int) ((long) units * task / parts), u1 = (int) ((long) units * (task + 1) / parts);
                 for (int u = u0; u < u1; u++) {
@@ -358,13 +391,41 @@ final class ChannelLanesConv {
         }
 
         /**
-         * out[b, c, i] = epT(T[b·P + i, c]) for channels [c0, c1), a vector of positions at a time gathered from T's
-         * rows; epT is one the tile could apply ({@link ConvGrid#inTile}): a bias per channel, a residual laid out
+         * pooled[b·P' + i] = the max of T's rows in output position i's window (P': the pool's output positions),
+         * a vector of channels at a time. Gathers at the last rows read up to L - 1 rows past them.
+         */
+        private void maxPool(ConvGeometry pl) {
+            int pp = (int) pl.outSpatial(), p = (int) g.outSpatial();
+            long floats = ((long) g.batch * pp + L) * ldt;
+            if (pooled.length < floats) {
+                pooled = new float[(int) floats];
+            }
+            for (int b = 0; b < g.batch; b++) {
+                for (int py = 0; py < pl.outH; py++) {
+                    for (int px = 0; px < pl.outW; px++) {
+                        int first = b * p + py * pl.strideH * g.outW + px * pl.strideW;
+                        int to = (b * pp + py * pl.outW + px) * ldt;
+                        for (int c = 0; c < ldt; c += L) {
+                            FloatVector max = FloatVector.fromArray(F, tArray, first * ldt + c);
+                            for (int dy = 0; dy < pl.kH; dy++) {
+                                for (int dx = 0; dx < pl.kW; dx++) {
+                                    max = max.max(FloatVector.fromArray(F, tArray, (first + dy * g.outW + dx) * ldt + c));
+                                }
+                            }
+                            max.intoArray(pooled, to + c);
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * out[b, c, i] = epT(T[b·P + i, c]) for channels [c0, c1), T being {@code tArray} with p positions an image,
+         * a vector of positions at a time gathered from its rows; epT is one the tile could apply ({@link ConvGrid#inTile}): a bias per channel, a residual laid out
          * like out, then a clamp.
          */
-        private void transpose(int c0, int c1) {
+        private void transpose(float[] tArray, long p, int c0, int c1) {
             Epilogue ep = epT;
-            long p = g.outSpatial();
             MemorySegment bias = ep.bias(), res = ep.residual();
             boolean clamp = ep.act() != Gemm.Act.NONE;
             FloatVector lo = FloatVector.broadcast(F, ep.clampLow()), hi = FloatVector.broadcast(F, ep.clampHigh());

@@ -88,10 +88,16 @@ public final class Conv {
      * {@link #conv(MemorySegment, MemorySegment, MemorySegment, MemorySegment, MemorySegment, ConvGeometry, Epilogue)}
      * followed by a max pool without padding, {@code pool} (its input: this conv's output), into out, which then
      * has the pool's output layout; a null pool is none. The epilogue has no residual. On the grid path the pool is
-     * taken while the grid is compacted; elsewhere the conv's output goes to scratch and is pooled from there.
+     * taken while the grid is compacted, on {@link ChannelLanesConv}'s over its transposed rows; elsewhere the conv's
+     * output goes to scratch and is pooled from there.
      */
     public static void conv(MemorySegment out, MemorySegment in, MemorySegment w, MemorySegment packedW,
             MemorySegment transformedW, ConvGeometry g, Epilogue ep, ConvGeometry pool) {
+        if (pool != null && transformedW != null && Transform.of(g, ep) == Transform.CHANNEL_LANES
+                && ChannelLanesConv.pools(g, pool, ep)) {
+            ChannelLanesConv.conv(out, in, transformedW, g, ep, pool);
+            return;
+        }
         if (pool != null && !(ConvGrid.pools(g, pool, ep) && !usesDepthwise(g)
                 && (transformedW == null || Transform.of(g, ep) == Transform.NONE))) {
             MemorySegment full = Scratch.get(SLOT_UNPOOLED, Math.max(1, (long) g.batch * g.outChannels * g.outSpatial())

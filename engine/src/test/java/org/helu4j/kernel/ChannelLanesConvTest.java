@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.helu4j.kernel.ConvTest.Case;
 import org.helu4j.kernel.ref.ConvRef;
+import org.helu4j.kernel.ref.PoolRef;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -119,6 +120,61 @@ class ChannelLanesConvTest {
         assertEquals(true, lanes(new Case(1, 256, 512, 1, a(14, 14), a(1, 1), a(2, 2), a(1, 1), a(0, 0), a(0, 0), true, false, false), ep));
         assertEquals(false, lanes(new Case(1, 64, 64, 1, a(32, 32), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
         assertEquals(false, lanes(new Case(1, 16, 16, 1, a(14, 14), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false), ep));
+    }
+
+    /**
+     * A max pool taken over the transposed rows, before the epilogue (fashion-cnn's last conv: 32 -> 32 at 7×7,
+     * 2×2 stride 2; a 3×3 stride-2 window over a 3-vector panel and a 1-vector one, two images), on 1 and 2
+     * threads, against the reference conv, epilogue and pool; and through {@link Conv} with the weights it packs.
+     */
+    @Test
+    void poolsInItsTransposition() {
+        Case[] cases = {
+            new Case(1, 32, 32, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false),
+            new Case(2, 20, NR + 5, 1, a(8, 8), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false),
+        };
+        int[][] windows = {{2, 2}, {3, 2}};
+        try (Arena arena = Arena.ofShared()) {
+            for (int n = 0; n < cases.length; n++) {
+                Case tc = cases[n];
+                ConvGeometry g = tc.geometry();
+                int kp = windows[n][0], sp = windows[n][1];
+                int ph = (g.outH - kp) / sp + 1, pw = (g.outW - kp) / sp + 1;
+                ConvGeometry pool = new ConvGeometry(g.batch, g.outChannels, g.outChannels, 1, a(g.outH, g.outW),
+                        a(kp, kp), a(sp, sp), a(1, 1), a(0, 0), a(0, 0), a(ph, pw));
+                Random rnd = new Random(n);
+                int k = tc.c() * g.kernelSize();
+                long convN = (long) tc.n() * tc.m() * g.outSpatial(), outN = (long) tc.n() * tc.m() * ph * pw;
+                MemorySegment in = random(arena, (long) tc.n() * tc.c() * g.inSpatial(), rnd, false);
+                MemorySegment w = random(arena, (long) tc.m() * k, rnd, false);
+                MemorySegment bias = random(arena, tc.m(), rnd, false);
+                MemorySegment plain = filled(arena, convN, SENTINEL);
+                ConvRef.conv(plain, in, w, bias, g, false);
+                MemorySegment expected = filled(arena, outN, SENTINEL);
+                PoolRef.maxPool(expected, null, epilogueReference(arena, plain, null, convN, Gemm.Act.RELU), pool, false);
+                Gemm.Epilogue ep = Gemm.Epilogue.rowBias(bias, 0, true);
+                assertEquals(true, ChannelLanesConv.pools(g, pool, ep), tc.toString());
+                MemorySegment pb = arena.allocate(ChannelLanesConv.packedFloats(tc.m(), k) * 4, 64);
+                ChannelLanesConv.packWeights(pb, w, tc.m(), k);
+                MemorySegment actual = filled(arena, outN, SENTINEL);
+                Parallel.setParallelism(1);
+                ChannelLanesConv.conv(actual, in, pb, g, ep, pool);
+                assertClose(expected, actual, outN, 1e-5, tc + " pooled");
+                MemorySegment twoThreads = filled(arena, outN, SENTINEL);
+                onThreads(2, () -> ChannelLanesConv.conv(twoThreads, in, pb, g, ep, pool));
+                assertEquals(-1L, actual.mismatch(twoThreads), tc + " pooled, on 2 threads");
+                Conv.Transform tf = Conv.Transform.of(g, ep);
+                MemorySegment tw = tf == Conv.Transform.NONE ? null : arena.allocate(tf.floats(g) * 4 + 64, 64);
+                if (tw != null) {
+                    tf.pack(tw, w, g);
+                }
+                MemorySegment packed = arena.allocate(Conv.packedWeightFloats(g) * 4 + 64, 64);
+                Conv.packWeights(packed, w, g);
+                MemorySegment viaConv = filled(arena, outN, SENTINEL);
+                Conv.conv(viaConv, in, w, packed, tw, g, ep, pool);
+                assertClose(expected, viaConv, outN, 1e-5, tc + " pooled, through Conv (" + tf + ")");
+            }
+        }
     }
 
     private static boolean lanes(Case tc, Gemm.Epilogue ep) {
