@@ -23,6 +23,11 @@ final class ConvGrid {
     private static final VectorSpecies<Float> F = Vectors.F;
     private static final int L = Vectors.LANES;
     private static final int MR = Gemm.MR, NR = Gemm.NR;
+    /** {@link #tile8}, two strips at once, holds 24 accumulators: for the 32 vector registers of AVX-512. */
+    private static final boolean PAIRS = Vectors.BITS == 512;
+    /** Per thread: the biases of the 8 rows of a {@link #tile8}, and its results. */
+    private static final ThreadLocal<float[][]> PAIR = ThreadLocal.withInitial(
+            () -> new float[][] {new float[2 * MR], new float[2 * MR * NR]});
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat FL = ValueLayout.JAVA_FLOAT;
     private static final int SLOT_STAGE = 0, SLOT_TILE = 5, SLOT_PADDED = 6, SLOT_GRID = 7;
@@ -409,42 +414,76 @@ final class ConvGrid {
                 }
             }
             long aBase = (long) grp * Gemm.packedASize(mg, k);
-            float lo = ep.clampLow(), hi = ep.clampHigh();
             long cOff = (long) img * g.outChannels * ldc;
+            float[][] own = PAIR.get();  // this thread's: blocks of one call run on several
+            float[] pairBias = own[0], pairTile = own[1];
             for (int s = firstStrip; s < strips; s++) {
-                int row = s * MR;
-                int h = Math.min(MR, mg - row);
-                int channel = grp * mg + row;
-                long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
-                float b0 = bias(channel, h, 0), b1 = bias(channel, h, 1), b2 = bias(channel, h, 2), b3 = bias(channel, h, 3);
+                // Two whole strips at a time where the 8-row tile fits; a last panel narrower than NR still goes
+                // strip by strip.
+                boolean pair = PAIRS && panelCols == NR && s + 1 < strips && (s + 2) * MR <= mg;
+                int channel = grp * mg + s * MR;
+                for (int r = 0; pair && r < 2 * MR; r++) {
+                    pairBias[r] = bias(channel, 2 * MR, r);
+                }
                 for (int q = q0; q < q1; q++) {
                     long col = (long) q * panelCols;
                     boolean staged = stage != null && q == q1 - 1;
-                    int w = staged ? lastW : panelCols;
-                    MemorySegment bSrc = staged ? stage : b;
-                    long bByte = staged ? 0 : bBase + col * Float.BYTES;
-                    int[] off = staged ? edgeOffsets : offsets;
-                    long cByte = (cOff + channel * ldc + col) * Float.BYTES;
-                    MemorySegment t = c;
-                    long tAt = cByte, rowBytes = ldc * Float.BYTES;
-                    if (h < MR || w < panelCols) {
-                        // A last strip of fewer rows (its packed rows are zeros) or a last panel: a tile of its own.
-                        t = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
-                        tAt = 0;
-                        rowBytes = (long) panelCols * Float.BYTES;
-                    }
-                    if (panelCols == NR) {
-                        tile(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+                    if (pair && !staged) {
+                        long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
+                        long cByte = (cOff + channel * ldc + col) * Float.BYTES;
+                        tile8(pa, aByte, aByte + (long) MR * k * Float.BYTES, b, bBase + col * Float.BYTES, offsets, k,
+                                pairTile, pairBias);
+                        flush8(pairTile, c, cByte, ldc * Float.BYTES, clamp, ep.clampLow(), ep.clampHigh());
+                        if (direct && !tileBias) {
+                            Gemm.finish(c, cOff, ldc, channel, (int) col, 2 * MR, panelCols, ep);
+                        }
                     } else {
-                        tile2(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
-                    }
-                    for (int r = 0; t != c && r < h; r++) {
-                        MemorySegment.copy(t, r * rowBytes, c, cByte + r * ldc * Float.BYTES, (long) w * Float.BYTES);
-                    }
-                    if (direct && !tileBias) {
-                        Gemm.finish(c, cOff, ldc, channel, (int) col, h, w, ep);
+                        for (int t = s; t < (pair ? s + 2 : s + 1); t++) {
+                            strip(t, grp, mg, q, staged ? stage : null, staged ? lastW : panelCols, aBase, bBase, cOff);
+                        }
                     }
                 }
+                if (pair) {
+                    s++;
+                }
+            }
+        }
+
+        /**
+         * Strip s of group grp over panel q (of w columns; {@code stage} holds its columns of B when it is the
+         * staged last panel of a direct call, else null).
+         */
+        private void strip(int s, int grp, int mg, int q, MemorySegment stage, int w, long aBase, long bBase,
+                long cOff) {
+            int row = s * MR;
+            int h = Math.min(MR, mg - row);
+            int channel = grp * mg + row;
+            long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
+            float b0 = bias(channel, h, 0), b1 = bias(channel, h, 1), b2 = bias(channel, h, 2), b3 = bias(channel, h, 3);
+            float lo = ep.clampLow(), hi = ep.clampHigh();
+            long col = (long) q * panelCols;
+            MemorySegment bSrc = stage != null ? stage : b;
+            long bByte = stage != null ? 0 : bBase + col * Float.BYTES;
+            int[] off = stage != null ? edgeOffsets : offsets;
+            long cByte = (cOff + channel * ldc + col) * Float.BYTES;
+            MemorySegment t = c;
+            long tAt = cByte, rowBytes = ldc * Float.BYTES;
+            if (h < MR || w < panelCols) {
+                // A last strip of fewer rows (its packed rows are zeros) or a last panel: a tile of its own.
+                t = Scratch.get(SLOT_TILE, (long) MR * NR * Float.BYTES);
+                tAt = 0;
+                rowBytes = (long) panelCols * Float.BYTES;
+            }
+            if (panelCols == NR) {
+                tile(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+            } else {
+                tile2(pa, aByte, bSrc, bByte, off, k, t, tAt, rowBytes, b0, b1, b2, b3, clamp, lo, hi);
+            }
+            for (int r = 0; t != c && r < h; r++) {
+                MemorySegment.copy(t, r * rowBytes, c, cByte + r * ldc * Float.BYTES, (long) w * Float.BYTES);
+            }
+            if (direct && !tileBias) {
+                Gemm.finish(c, cOff, ldc, channel, (int) col, h, w, ep);
             }
         }
 
@@ -508,6 +547,88 @@ final class ConvGrid {
         c30.intoMemorySegment(c, c3, NO);
         c31.intoMemorySegment(c, c3 + vb, NO);
         c32.intoMemorySegment(c, c3 + 2 * vb, NO);
+    }
+
+    /**
+     * {@link #tile} over two strips at once, 8 × 3 accumulators (for the 32 vector registers of AVX-512): the
+     * offset lookup and B's three loads per k step serve 24 multiply-adds instead of 12. The strips' packed rows
+     * are {@code a0Byte} and {@code a1Byte}. It writes the 8 × NR results to {@code t}, on the heap, for
+     * {@link #flush8} to clamp and store: with its own clamp and stores to C the method was too big for C1 ("out of
+     * virtual registers"), which left it on the Vector API's allocating fallback.
+     */
+    private static void tile8(MemorySegment a, long a0Byte, long a1Byte, MemorySegment b, long bByte, int[] off,
+            int k, float[] t, float[] bias) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00 = FloatVector.broadcast(F, bias[0]), c01 = c00, c02 = c00;
+        FloatVector c10 = FloatVector.broadcast(F, bias[1]), c11 = c10, c12 = c10;
+        FloatVector c20 = FloatVector.broadcast(F, bias[2]), c21 = c20, c22 = c20;
+        FloatVector c30 = FloatVector.broadcast(F, bias[3]), c31 = c30, c32 = c30;
+        FloatVector c40 = FloatVector.broadcast(F, bias[4]), c41 = c40, c42 = c40;
+        FloatVector c50 = FloatVector.broadcast(F, bias[5]), c51 = c50, c52 = c50;
+        FloatVector c60 = FloatVector.broadcast(F, bias[6]), c61 = c60, c62 = c60;
+        FloatVector c70 = FloatVector.broadcast(F, bias[7]), c71 = c70, c72 = c70;
+        long ap = a0Byte, aq = a1Byte;
+        for (int p = 0; p < k; p++, ap += MR * Float.BYTES, aq += MR * Float.BYTES) {
+            long bp = bByte + ((long) off[p] << 2);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+            x = FloatVector.broadcast(F, a.get(FL, aq));
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 4));
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 8));
+            c60 = b0.fma(x, c60); c61 = b1.fma(x, c61); c62 = b2.fma(x, c62);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 12));
+            c70 = b0.fma(x, c70); c71 = b1.fma(x, c71); c72 = b2.fma(x, c72);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + L);
+        c02.intoArray(t, 0 * NR + 2 * L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c12.intoArray(t, 1 * NR + 2 * L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c22.intoArray(t, 2 * NR + 2 * L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c32.intoArray(t, 3 * NR + 2 * L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c42.intoArray(t, 4 * NR + 2 * L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c52.intoArray(t, 5 * NR + 2 * L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c62.intoArray(t, 6 * NR + 2 * L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c72.intoArray(t, 7 * NR + 2 * L);
+    }
+
+    /** C's 8 rows × NR columns at cByte (rows rowBytes apart) = t's, clamped to [lo, hi] if {@code clamp}. */
+    private static void flush8(float[] t, MemorySegment c, long cByte, long rowBytes, boolean clamp, float lo,
+            float hi) {
+        FloatVector z = FloatVector.broadcast(F, lo), u = FloatVector.broadcast(F, hi);
+        for (int r = 0; r < 2 * MR; r++) {
+            for (int j = 0; j < NR; j += L) {
+                FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
+                if (clamp) {
+                    v = v.max(z).min(u);
+                }
+                v.intoMemorySegment(c, cByte + r * rowBytes + (long) j * Float.BYTES, NO);
+            }
+        }
     }
 
     /** {@link #tile} two vectors wide: 4 × 2 accumulators, for grids that 3-vector panels would round up more. */
