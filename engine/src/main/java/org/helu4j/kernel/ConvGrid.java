@@ -418,9 +418,9 @@ final class ConvGrid {
             float[][] own = PAIR.get();  // this thread's: blocks of one call run on several
             float[] pairBias = own[0], pairTile = own[1];
             for (int s = firstStrip; s < strips; s++) {
-                // Two whole strips at a time where the 8-row tile fits; a last panel narrower than NR still goes
-                // strip by strip.
-                boolean pair = PAIRS && panelCols == NR && s + 1 < strips && (s + 2) * MR <= mg;
+                // Two whole strips at a time where the 8-row tile fits; a last panel narrower than the others still
+                // goes strip by strip.
+                boolean pair = PAIRS && s + 1 < strips && (s + 2) * MR <= mg;
                 int channel = grp * mg + s * MR;
                 for (int r = 0; pair && r < 2 * MR; r++) {
                     pairBias[r] = bias(channel, 2 * MR, r);
@@ -431,9 +431,13 @@ final class ConvGrid {
                     if (pair && !staged) {
                         long aByte = (aBase + (long) s * MR * k) * Float.BYTES;
                         long cByte = (cOff + channel * ldc + col) * Float.BYTES;
-                        tile8(pa, aByte, aByte + (long) MR * k * Float.BYTES, b, bBase + col * Float.BYTES, offsets, k,
-                                pairTile, pairBias);
-                        flush8(pairTile, c, cByte, ldc * Float.BYTES, clamp, ep.clampLow(), ep.clampHigh());
+                        long a1Byte = aByte + (long) MR * k * Float.BYTES, bByte = bBase + col * Float.BYTES;
+                        if (panelCols == NR) {
+                            tile8(pa, aByte, a1Byte, b, bByte, offsets, k, pairTile, pairBias);
+                        } else {
+                            tile8x2(pa, aByte, a1Byte, b, bByte, offsets, k, pairTile, pairBias);
+                        }
+                        flush8(pairTile, panelCols, c, cByte, ldc * Float.BYTES, clamp, ep.clampLow(), ep.clampHigh());
                         if (direct && !tileBias) {
                             Gemm.finish(c, cOff, ldc, channel, (int) col, 2 * MR, panelCols, ep);
                         }
@@ -616,17 +620,74 @@ final class ConvGrid {
         c72.intoArray(t, 7 * NR + 2 * L);
     }
 
-    /** C's 8 rows × NR columns at cByte (rows rowBytes apart) = t's, clamped to [lo, hi] if {@code clamp}. */
-    private static void flush8(float[] t, MemorySegment c, long cByte, long rowBytes, boolean clamp, float lo,
-            float hi) {
+    /** {@link #tile8} two vectors wide: 8 × 2 accumulators, for the panels {@link #tile2} serves. */
+    private static void tile8x2(MemorySegment a, long a0Byte, long a1Byte, MemorySegment b, long bByte, int[] off,
+            int k, float[] t, float[] bias) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00 = FloatVector.broadcast(F, bias[0]), c01 = c00;
+        FloatVector c10 = FloatVector.broadcast(F, bias[1]), c11 = c10;
+        FloatVector c20 = FloatVector.broadcast(F, bias[2]), c21 = c20;
+        FloatVector c30 = FloatVector.broadcast(F, bias[3]), c31 = c30;
+        FloatVector c40 = FloatVector.broadcast(F, bias[4]), c41 = c40;
+        FloatVector c50 = FloatVector.broadcast(F, bias[5]), c51 = c50;
+        FloatVector c60 = FloatVector.broadcast(F, bias[6]), c61 = c60;
+        FloatVector c70 = FloatVector.broadcast(F, bias[7]), c71 = c70;
+        long ap = a0Byte, aq = a1Byte;
+        for (int p = 0; p < k; p++, ap += MR * Float.BYTES, aq += MR * Float.BYTES) {
+            long bp = bByte + ((long) off[p] << 2);
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, a.get(FL, aq));
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 4));
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 8));
+            c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 12));
+            c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+    }
+
+    /**
+     * C's 8 rows × {@code cols} columns at cByte (rows rowBytes apart) = t's (rows NR apart), clamped to [lo, hi]
+     * if {@code clamp}.
+     */
+    private static void flush8(float[] t, int cols, MemorySegment c, long cByte, long rowBytes, boolean clamp,
+            float lo, float hi) {
         FloatVector z = FloatVector.broadcast(F, lo), u = FloatVector.broadcast(F, hi);
         for (int r = 0; r < 2 * MR; r++) {
-            for (int j = 0; j < NR; j += L) {
-                FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
-                if (clamp) {
-                    v = v.max(z).min(u);
+            for (int j = 0; j < NR; j += L) {  // a constant trip count, which C2 unrolls (a loop to cols was slower)
+                if (j < cols) {
+                    FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
+                    if (clamp) {
+                        v = v.max(z).min(u);
+                    }
+                    v.intoMemorySegment(c, cByte + r * rowBytes + (long) j * Float.BYTES, NO);
                 }
-                v.intoMemorySegment(c, cByte + r * rowBytes + (long) j * Float.BYTES, NO);
             }
         }
     }
