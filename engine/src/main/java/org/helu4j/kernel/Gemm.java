@@ -39,6 +39,10 @@ public final class Gemm {
     static final int KC = 256;
     /** Strips of A per row block (96 rows × KC floats = 96 KiB, well inside L2). */
     static final int MC_STRIPS = 24;
+    /** {@link #tile8}, two strips at once, holds 24 accumulators: for the 32 vector registers of AVX-512. */
+    private static final boolean PAIRS = Vectors.BITS == 512;
+    /** Per thread: the 8 rows × NR of C that {@link #tile8} accumulates onto. */
+    private static final ThreadLocal<float[]> PAIR_TILE = ThreadLocal.withInitial(() -> new float[2 * MR * NR]);
 
     private static final VectorSpecies<Float> F = Vectors.F;
     private static final int L = Vectors.LANES;
@@ -355,7 +359,11 @@ public final class Gemm {
                         int gi = rowBase + row;
                         int gj = colBase + col;
                         long cIdx = cOff + gi * ldc + gj;
-                        if (h == MR && w == NR) {
+                        if (PAIRS && w == NR && s + 1 < ie && row + 2 * MR <= m) {
+                            pairedTiles(c, cOff, cIdx, ldc, pa, aByte, aByte + (long) MR * k * Float.BYTES, pb, bByte,
+                                    kc, first, last, ep, gi, gj);
+                            s++;
+                        } else if (h == MR && w == NR) {
                             if (first) {
                                 seed(c, cIdx, ldc, fast ? ep : Epilogue.NONE, gi, gj);
                             }
@@ -416,6 +424,113 @@ public final class Gemm {
         for (int r = 0; r < h; r++) {
             MemorySegment.copy(t, (long) r * NR * Float.BYTES, c, (cIdx + r * ldc) * Float.BYTES, (long) w * Float.BYTES);
         }
+    }
+
+    /**
+     * Two full tiles of C, strips at {@code a0Byte} and {@code a1Byte}, as {@link #block} does them one by one:
+     * seeded when {@code first}, then C's 8 rows through a per-thread heap block for {@link #tile8}, clamped on the
+     * way back when {@code last} and the epilogue is one the tile applies, finished otherwise.
+     */
+    private static void pairedTiles(MemorySegment c, long cOff, long cIdx, long ldc, MemorySegment pa, long a0Byte,
+            long a1Byte, MemorySegment pb, long bByte, int kc, boolean first, boolean last, Epilogue ep, int gi,
+            int gj) {
+        boolean fast = ep.inRegisters();
+        if (first) {
+            seed(c, cIdx, ldc, fast ? ep : Epilogue.NONE, gi, gj);
+            seed(c, cIdx + MR * ldc, ldc, fast ? ep : Epilogue.NONE, gi + MR, gj);
+        }
+        float[] t = PAIR_TILE.get();
+        for (int r = 0; r < 2 * MR; r++) {
+            MemorySegment.copy(c, FL, (cIdx + r * ldc) * Float.BYTES, t, r * NR, NR);
+        }
+        tile8(pa, a0Byte, a1Byte, pb, bByte, kc, t);
+        boolean clamp = last && fast && ep.act() != Act.NONE;
+        FloatVector lo = FloatVector.broadcast(F, ep.clampLow()), hi = FloatVector.broadcast(F, ep.clampHigh());
+        for (int r = 0; r < 2 * MR; r++) {
+            for (int v = 0; v < NRV; v++) {
+                FloatVector x = FloatVector.fromArray(F, t, r * NR + v * L);
+                if (clamp) {
+                    x = x.max(lo).min(hi);
+                }
+                x.intoMemorySegment(c, (cIdx + r * ldc + (long) v * L) * Float.BYTES, NO);
+            }
+        }
+        if (last && !fast) {
+            finish(c, cOff, ldc, gi, gj, 2 * MR, NR, ep);
+        }
+    }
+
+    /**
+     * {@link #tile} over two strips at once, 8 × 3 accumulators (for the 32 vector registers of AVX-512), from and
+     * back to {@code t} (8 rows of NR floats, on the heap): each k step's three loads of B serve 24 multiply-adds
+     * instead of 12, and a panel of B is streamed once for both strips. Loading and storing C itself here made
+     * the method too big for C1 ("out of virtual registers"); {@link #pairedTiles} moves C through t.
+     */
+    private static void tile8(MemorySegment a, long a0Byte, long a1Byte, MemorySegment b, long bByte, int kc,
+            float[] t) {
+        final long vb = (long) L * Float.BYTES;
+        FloatVector c00 = FloatVector.fromArray(F, t, 0 * NR), c01 = FloatVector.fromArray(F, t, 0 * NR + L),
+                c02 = FloatVector.fromArray(F, t, 0 * NR + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(F, t, 1 * NR), c11 = FloatVector.fromArray(F, t, 1 * NR + L),
+                c12 = FloatVector.fromArray(F, t, 1 * NR + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(F, t, 2 * NR), c21 = FloatVector.fromArray(F, t, 2 * NR + L),
+                c22 = FloatVector.fromArray(F, t, 2 * NR + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(F, t, 3 * NR), c31 = FloatVector.fromArray(F, t, 3 * NR + L),
+                c32 = FloatVector.fromArray(F, t, 3 * NR + 2 * L);
+        FloatVector c40 = FloatVector.fromArray(F, t, 4 * NR), c41 = FloatVector.fromArray(F, t, 4 * NR + L),
+                c42 = FloatVector.fromArray(F, t, 4 * NR + 2 * L);
+        FloatVector c50 = FloatVector.fromArray(F, t, 5 * NR), c51 = FloatVector.fromArray(F, t, 5 * NR + L),
+                c52 = FloatVector.fromArray(F, t, 5 * NR + 2 * L);
+        FloatVector c60 = FloatVector.fromArray(F, t, 6 * NR), c61 = FloatVector.fromArray(F, t, 6 * NR + L),
+                c62 = FloatVector.fromArray(F, t, 6 * NR + 2 * L);
+        FloatVector c70 = FloatVector.fromArray(F, t, 7 * NR), c71 = FloatVector.fromArray(F, t, 7 * NR + L),
+                c72 = FloatVector.fromArray(F, t, 7 * NR + 2 * L);
+        long ap = a0Byte, aq = a1Byte, bp = bByte;
+        for (int p = 0; p < kc; p++, ap += MR * Float.BYTES, aq += MR * Float.BYTES, bp += 3 * vb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(F, b, bp, NO);
+            FloatVector b1 = FloatVector.fromMemorySegment(F, b, bp + vb, NO);
+            FloatVector b2 = FloatVector.fromMemorySegment(F, b, bp + 2 * vb, NO);
+            FloatVector x = FloatVector.broadcast(F, a.get(FL, ap));
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 4));
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 8));
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(F, a.get(FL, ap + 12));
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32);
+            x = FloatVector.broadcast(F, a.get(FL, aq));
+            c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 4));
+            c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 8));
+            c60 = b0.fma(x, c60); c61 = b1.fma(x, c61); c62 = b2.fma(x, c62);
+            x = FloatVector.broadcast(F, a.get(FL, aq + 12));
+            c70 = b0.fma(x, c70); c71 = b1.fma(x, c71); c72 = b2.fma(x, c72);
+        }
+        c00.intoArray(t, 0 * NR);
+        c01.intoArray(t, 0 * NR + L);
+        c02.intoArray(t, 0 * NR + 2 * L);
+        c10.intoArray(t, 1 * NR);
+        c11.intoArray(t, 1 * NR + L);
+        c12.intoArray(t, 1 * NR + 2 * L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c22.intoArray(t, 2 * NR + 2 * L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c32.intoArray(t, 3 * NR + 2 * L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c42.intoArray(t, 4 * NR + 2 * L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        c52.intoArray(t, 5 * NR + 2 * L);
+        c60.intoArray(t, 6 * NR);
+        c61.intoArray(t, 6 * NR + L);
+        c62.intoArray(t, 6 * NR + 2 * L);
+        c70.intoArray(t, 7 * NR);
+        c71.intoArray(t, 7 * NR + L);
+        c72.intoArray(t, 7 * NR + 2 * L);
     }
 
     // ---- the hot spot: an MR×NRV register tile, FMA over kc steps ----
