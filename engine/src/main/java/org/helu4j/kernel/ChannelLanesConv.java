@@ -241,7 +241,7 @@ final class ChannelLanesConv {
                 x = in;  // no padding and unit strides: the padded layout is the input itself
             } else {
                 x = Scratch.get(SLOT_PADDED, Math.max(1, planes * l.channel) * Float.BYTES);
-                inPhases(COPY, (int) Math.min(want, planes));
+                inPhases(COPY, (int) Math.max(1, Math.min(want, planes)));  // no planes (a 0 batch): one empty task
             }
             int fewestTiles = rows;
             for (int q = 0; q < panels; q++) {

@@ -177,6 +177,21 @@ class ChannelLanesConvTest {
         }
     }
 
+    /** No images (a batch of 0, which a fuzzed model produced): nothing to do, on one thread and two. */
+    @Test
+    void noImagesIsNothingToDo() {
+        ConvGeometry g = new Case(0, 16, 32, 1, a(7, 7), a(3, 3), a(1, 1), a(1, 1), a(1, 1), a(1, 1), true, true, false)
+                .geometry();
+        int k = 16 * 9;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment pb = arena.allocate(ChannelLanesConv.packedFloats(32, k) * 4, 64);
+            MemorySegment none = arena.allocate(64, 64);
+            Parallel.setParallelism(1);
+            ChannelLanesConv.conv(none, none, pb, g, Gemm.Epilogue.NONE);
+            onThreads(2, () -> ChannelLanesConv.conv(none, none, pb, g, Gemm.Epilogue.NONE));
+        }
+    }
+
     private static boolean lanes(Case tc, Gemm.Epilogue ep) {
         return Conv.Transform.of(tc.geometry(), ep) == Conv.Transform.CHANNEL_LANES;
     }
