@@ -269,6 +269,24 @@ public final class OrtSideBySide {
             ModelBench.Settled settled = ModelBench.settle(s, feed.helu, outs, ModelBench.SETTLE_NANOS);
             System.out.printf(Locale.ROOT, "  batch %2d threads %d: helu4j settled after %,d more runs (%s B/run)%n",
                     batch, threads, settled.runs(), BenchReport.exactBytes(settled.bytesPerRun()));
+            // Block sizes from runs after settling: the warm-up's average includes the first, interpreted runs, and
+            // a helu4j block of 1 against ORT blocks of 30 made a 3 s measurement take minutes (the pauses between
+            // blocks dominated).
+            heluNs = ortNs = 0;
+            heluN = ortN = 0;
+            long estimateEnd = System.nanoTime() + 50_000_000L;
+            do {
+                long t0 = System.nanoTime();
+                s.runInto(feed.helu, outs);
+                long t1 = System.nanoTime();
+                try (OrtSession.Result r = ort.run(feed.ort)) {
+                    r.get(0);
+                }
+                heluNs += t1 - t0;
+                ortNs += System.nanoTime() - t1;
+                heluN++;
+                ortN++;
+            } while (System.nanoTime() < estimateEnd || heluN < 2);
             int heluBlock = (int) Math.max(1, 100e6 / (heluNs / (double) heluN));
             int ortBlock = (int) Math.max(1, 100e6 / (ortNs / (double) ortN));
             long budget = (long) (st.measureS() * 1e9);
