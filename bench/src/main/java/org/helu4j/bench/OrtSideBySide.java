@@ -241,6 +241,25 @@ public final class OrtSideBySide {
             LoadToFirst.Stat.of(new double[] {first[1]}), LoadToFirst.Stat.of(new double[] {envCreationMs})};
     }
 
+    /** One run of each engine after the other, for at least {@code nanos} and 2 pairs: {helu4j, ORT} mean ns a run. */
+    private static double[] alternate(Session s, Feed feed, Tensor[] outs, OrtSession ort, long nanos)
+            throws Exception {
+        long end = System.nanoTime() + nanos, heluNs = 0, ortNs = 0;
+        int n = 0;
+        do {
+            long t0 = System.nanoTime();
+            s.runInto(feed.helu, outs);
+            long t1 = System.nanoTime();
+            try (OrtSession.Result r = ort.run(feed.ort)) {
+                r.get(0);
+            }
+            heluNs += t1 - t0;
+            ortNs += System.nanoTime() - t1;
+            n++;
+        } while (System.nanoTime() < end || n < 2);
+        return new double[] {heluNs / (double) n, ortNs / (double) n};
+    }
+
     private Row interleave(String name, Model m, Session s, OrtSession ort, int batch, int threads, Settings st,
             Agreement ag) throws Exception {
         try (Arena arena = Arena.ofConfined(); Feed feed = new Feed(env, m, ort, batch, 4321)) {
@@ -249,46 +268,16 @@ public final class OrtSideBySide {
             for (int i = 0; i < outs.length; i++) {
                 outs[i] = Tensor.allocate(arena, first.get(i).type(), first.get(i).shape());
             }
-            // Warm-up, alternating, and a per-run estimate for the block size.
-            long warmEnd = System.nanoTime() + (long) (st.warmupS() * 1e9);
-            long heluNs = 0, ortNs = 0;
-            int heluN = 0, ortN = 0;
-            do {
-                long t0 = System.nanoTime();
-                s.runInto(feed.helu, outs);
-                long t1 = System.nanoTime();
-                try (OrtSession.Result r = ort.run(feed.ort)) {
-                    r.get(0);
-                }
-                long t2 = System.nanoTime();
-                heluNs += t1 - t0;
-                ortNs += t2 - t1;
-                heluN++;
-                ortN++;
-            } while (System.nanoTime() < warmEnd || heluN < 2);
+            alternate(s, feed, outs, ort, (long) (st.warmupS() * 1e9));  // warm-up
             ModelBench.Settled settled = ModelBench.settle(s, feed.helu, outs, ModelBench.SETTLE_NANOS);
             System.out.printf(Locale.ROOT, "  batch %2d threads %d: helu4j settled after %,d more runs (%s B/run)%n",
                     batch, threads, settled.runs(), BenchReport.exactBytes(settled.bytesPerRun()));
             // Block sizes from runs after settling: the warm-up's average includes the first, interpreted runs, and
             // a helu4j block of 1 against ORT blocks of 30 made a 3 s measurement take minutes (the pauses between
             // blocks dominated).
-            heluNs = ortNs = 0;
-            heluN = ortN = 0;
-            long estimateEnd = System.nanoTime() + 50_000_000L;
-            do {
-                long t0 = System.nanoTime();
-                s.runInto(feed.helu, outs);
-                long t1 = System.nanoTime();
-                try (OrtSession.Result r = ort.run(feed.ort)) {
-                    r.get(0);
-                }
-                heluNs += t1 - t0;
-                ortNs += System.nanoTime() - t1;
-                heluN++;
-                ortN++;
-            } while (System.nanoTime() < estimateEnd || heluN < 2);
-            int heluBlock = (int) Math.max(1, 100e6 / (heluNs / (double) heluN));
-            int ortBlock = (int) Math.max(1, 100e6 / (ortNs / (double) ortN));
+            double[] perRun = alternate(s, feed, outs, ort, 50_000_000L);
+            int heluBlock = (int) Math.max(1, 100e6 / perRun[0]);
+            int ortBlock = (int) Math.max(1, 100e6 / perRun[1]);
             long budget = (long) (st.measureS() * 1e9);
             long[] hs = new long[1024], os = new long[1024];
             int hc = 0, oc = 0;
