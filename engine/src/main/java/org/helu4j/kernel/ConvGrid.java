@@ -679,12 +679,16 @@ final class ConvGrid {
     private static void flush8(float[] t, int cols, MemorySegment c, long cByte, long rowBytes, boolean clamp,
             float lo, float hi) {
         FloatVector z = FloatVector.broadcast(F, lo), u = FloatVector.broadcast(F, hi);
+        boolean capped = clamp && hi != Float.POSITIVE_INFINITY;  // ReLU6 / Clip; ReLU is the max alone
         for (int r = 0; r < 2 * MR; r++) {
             for (int j = 0; j < NR; j += L) {  // a constant trip count, which C2 unrolls (a loop to cols was slower)
                 if (j < cols) {
                     FloatVector v = FloatVector.fromArray(F, t, r * NR + j);
                     if (clamp) {
-                        v = v.max(z).min(u);
+                        v = v.max(z);
+                    }
+                    if (capped) {
+                        v = v.min(u);
                     }
                     v.intoMemorySegment(c, cByte + r * rowBytes + (long) j * Float.BYTES, NO);
                 }
